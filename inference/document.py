@@ -1,0 +1,247 @@
+"""The one article format: text plus events and claims as character offsets into it.
+
+On disk it is JSON Lines, one article per line::
+
+    {"id": "afp-1",
+     "text": "Gaza's health ministry says 5,791 people have been killed.",
+     "layers": ["events", "claims"],
+     "events": [{"type": "Life:Die", "trigger": {"start": 49, "end": 55},
+                 "arguments": [{"role": "Victim", "start": 34, "end": 40}]}],
+     "claims": [{"source": [{"start": 0, "end": 22}], "cue": [{"start": 23, "end": 27}],
+                 "content": [{"start": 28, "end": 56}]}]}
+
+``layers`` says which layers were annotated: an article without ``"events"`` there has unknown events, not none,
+so training masks that layer's loss instead of learning that nothing happened. Every span may carry ``text``; when
+it does, it must equal ``text[start:end]``. Claim parts are lists of fragments (discontinuous spans allowed; an
+empty list means the part is absent, e.g. a claim with no named source).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+LAYERS = ("events", "claims")
+
+
+class DataError(ValueError):
+    """Bad annotation data; the message names the file, the line and what is wrong."""
+
+    def __init__(self, message: str, path: str | Path | None = None, line: int | None = None) -> None:
+        where = ""
+        if path is not None:
+            where = f"{path}:{line}: " if line is not None else f"{path}: "
+        super().__init__(where + message)
+        self.path, self.line = path, line
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A character span ``text[start:end]``."""
+
+    start: int
+    end: int
+
+    def text_in(self, text: str) -> str:
+        return text[self.start : self.end]
+
+    def overlaps(self, other: Span) -> bool:
+        return self.start < other.end and other.start < self.end
+
+    def to_dict(self, text: str | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {"start": self.start, "end": self.end}
+        if text is not None:
+            out["text"] = self.text_in(text)
+        return out
+
+
+@dataclass
+class Argument:
+    role: str
+    span: Span
+    score: float | None = None
+
+
+@dataclass
+class Event:
+    type: str
+    trigger: Span
+    arguments: list[Argument] = field(default_factory=list)
+    score: float | None = None
+
+
+@dataclass
+class Claim:
+    """An attribution: who (source) says (cue) what (content). Each part is a list of fragments in text order."""
+
+    source: list[Span] = field(default_factory=list)
+    cue: list[Span] = field(default_factory=list)
+    content: list[Span] = field(default_factory=list)
+    score: float | None = None
+
+    def parts(self) -> Iterator[tuple[str, Span]]:
+        for name in ("source", "cue", "content"):
+            for span in getattr(self, name):
+                yield name, span
+
+
+@dataclass
+class Article:
+    """One news article with its annotations (or predictions).
+
+    Example:
+        >>> a = Article(id="x", text="He said no.", claims=[Claim([Span(0, 2)], [Span(3, 7)], [Span(8, 10)])])
+        >>> a.to_dict()["claims"][0]["cue"]
+        [{'start': 3, 'end': 7, 'text': 'said'}]
+    """
+
+    id: str
+    text: str
+    events: list[Event] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    layers: tuple[str, ...] = LAYERS
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.layers = tuple(self.layers)
+        unknown = set(self.layers) - set(LAYERS)
+        if unknown:
+            raise DataError(f"article {self.id!r}: unknown layers {sorted(unknown)}; accepted: {list(LAYERS)}")
+
+    def spans(self) -> Iterator[Span]:
+        for event in self.events:
+            yield event.trigger
+            yield from (argument.span for argument in event.arguments)
+        for claim in self.claims:
+            yield from (span for _, span in claim.parts())
+
+    def validate(self) -> None:
+        """Raise ``DataError`` if a span is empty or falls outside the text."""
+        for span in self.spans():
+            if not 0 <= span.start < span.end <= len(self.text):
+                raise DataError(
+                    f"article {self.id!r}: span {span.start}-{span.end} is empty or outside the text "
+                    f"(0-{len(self.text)})"
+                )
+
+    def to_dict(self) -> dict[str, Any]:
+        text = self.text
+
+        def scored(out: dict[str, Any], score: float | None) -> dict[str, Any]:
+            if score is not None:
+                out["score"] = round(score, 4)
+            return out
+
+        return {
+            "id": self.id,
+            "text": text,
+            "layers": list(self.layers),
+            "events": [
+                scored(
+                    {
+                        "type": e.type,
+                        "trigger": e.trigger.to_dict(text),
+                        "arguments": [
+                            scored({"role": a.role, **a.span.to_dict(text)}, a.score) for a in e.arguments
+                        ],
+                    },
+                    e.score,
+                )
+                for e in self.events
+            ],
+            "claims": [
+                scored({name: [s.to_dict(text) for s in getattr(c, name)] for name in ("source", "cue", "content")},
+                       c.score)
+                for c in self.claims
+            ],
+            **({"meta": self.meta} if self.meta else {}),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Article:
+        """Build an article from its JSON form; raises ``DataError`` on a missing key, a bad span or wrong text."""
+        try:
+            text = data["text"]
+            article_id = str(data.get("id", ""))
+            if not isinstance(text, str):
+                raise DataError(f"'text' must be a string, got {type(text).__name__}")
+            events = [
+                Event(
+                    type=e["type"],
+                    trigger=_span(e["trigger"], text),
+                    arguments=[Argument(a["role"], _span(a, text), a.get("score")) for a in e.get("arguments", [])],
+                    score=e.get("score"),
+                )
+                for e in data.get("events", [])
+            ]
+            claims = [
+                Claim(*(_fragments(c.get(name), text) for name in ("source", "cue", "content")), score=c.get("score"))
+                for c in data.get("claims", [])
+            ]
+        except KeyError as error:
+            raise DataError(f"missing key {error}; an article needs 'text', events need 'type' and 'trigger', "
+                            "spans need 'start' and 'end'") from None
+        article = cls(article_id, text, events, claims, tuple(data.get("layers", LAYERS)), data.get("meta", {}))
+        article.validate()
+        return article
+
+
+def _span(data: dict[str, Any], text: str) -> Span:
+    start, end = data["start"], data["end"]
+    if not (isinstance(start, int) and isinstance(end, int)):
+        raise DataError(f"span offsets must be integers, got start={start!r} end={end!r}")
+    if not 0 <= start < end <= len(text):
+        raise DataError(f"span {start}-{end} is empty or outside the text (0-{len(text)})")
+    expected = data.get("text")
+    if expected is not None and text[start:end] != expected:
+        raise DataError(f"span {start}-{end} reads {text[start:end]!r} in the text but is labelled {expected!r}")
+    return Span(start, end)
+
+
+def _fragments(data: Any, text: str) -> list[Span]:
+    """A claim part: absent/None, one span, or a list of fragments; returned sorted in text order."""
+    if data is None:
+        return []
+    if isinstance(data, dict):
+        data = [data]
+    return sorted(_span(d, text) for d in data)
+
+
+def read_jsonl(path: str | Path) -> list[Article]:
+    """Read articles from a JSON Lines file; errors name the file and line.
+
+    Example:
+        >>> articles = read_jsonl("data/release/dev.jsonl")  # doctest: +SKIP
+    """
+    articles = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                if not isinstance(data, dict):
+                    raise DataError(f"expected a JSON object, got {type(data).__name__}")
+                article = Article.from_dict(data)
+            except json.JSONDecodeError as error:
+                raise DataError(f"invalid JSON: {error}", path, number) from None
+            except DataError as error:
+                raise DataError(str(error), path, number) from None
+            if not article.id:
+                article.id = f"{Path(path).stem}:{number}"
+            articles.append(article)
+    return articles
+
+
+def write_jsonl(articles: Iterable[Article], path: str | Path) -> int:
+    """Write articles as JSON Lines; returns how many were written."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with open(path, "w", encoding="utf-8") as handle:
+        for article in articles:
+            handle.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")
+            count += 1
+    return count

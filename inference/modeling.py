@@ -1,0 +1,175 @@
+"""One encoder, three token-classification heads: claim parts, event triggers, and trigger-conditioned arguments.
+
+- ``claim_head`` tags source/cue/content (IOB2) on every word;
+- ``trigger_head`` tags event triggers with their type (IOB2);
+- ``argument_head`` tags, for one trigger at a time, the arguments of *that* trigger with their role (IOB2). It reads
+  each token's vector together with the trigger's vector, so all triggers of a window share one encoder pass and
+  every argument comes linked to its trigger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
+from transformers.utils import ModelOutput
+
+from .alignment import IGNORE_INDEX
+from .schema import LabelSchema
+
+
+class EventClaimConfig(PretrainedConfig):
+    """Configuration: the encoder's own config (as a dict), the label lists of the three heads, the window size."""
+
+    model_type = "event-claim-extractor"
+
+    def __init__(
+        self,
+        encoder: dict | None = None,
+        claim_labels: list[str] | None = None,
+        trigger_labels: list[str] | None = None,
+        argument_labels: list[str] | None = None,
+        classifier_dropout: float = 0.1,
+        window: int = 256,
+        stride: int = 64,
+        **kwargs,
+    ) -> None:
+        schema = LabelSchema.default()
+        self.encoder = encoder or {}
+        self.claim_labels = claim_labels or schema.claim_labels
+        self.trigger_labels = trigger_labels or schema.trigger_labels
+        self.argument_labels = argument_labels or schema.argument_labels
+        self.classifier_dropout = classifier_dropout
+        self.window, self.stride = window, stride  # how articles are cut at inference: as in training
+        super().__init__(**kwargs)
+
+    def encoder_config(self) -> PretrainedConfig:
+        values = dict(self.encoder)
+        return AutoConfig.for_model(values.pop("model_type"), **values)
+
+
+@dataclass
+class EventClaimOutput(ModelOutput):
+    loss: torch.Tensor | None = None
+    claim_logits: torch.Tensor | None = None  # (B, T, n_claim_labels)
+    trigger_logits: torch.Tensor | None = None  # (B, T, n_trigger_labels)
+    argument_logits: torch.Tensor | None = None  # (B, K, T, n_argument_labels)
+    hidden_states: torch.Tensor | None = None  # (B, T, H), kept for a later argument pass
+
+
+class ArgumentHead(nn.Module):
+    """Scores every token as an argument of one trigger: ``W2 · gelu(W_tok h_t + W_trig h_trigger)``."""
+
+    def __init__(self, hidden_size: int, num_labels: int, dropout: float) -> None:
+        super().__init__()
+        self.token_proj = nn.Linear(hidden_size, hidden_size)
+        self.trigger_proj = nn.Linear(hidden_size, hidden_size, bias=False)
+        self.norm = nn.LayerNorm(hidden_size)
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(hidden_size, num_labels)
+
+    def forward(self, hidden: torch.Tensor, trigger_positions: torch.Tensor) -> torch.Tensor:
+        # hidden: (B, T, H); trigger_positions: (B, K), -1 marks padding
+        index = trigger_positions.clamp(min=0)
+        triggers = torch.gather(hidden, 1, index.unsqueeze(-1).expand(-1, -1, hidden.size(-1)))  # (B, K, H)
+        pair = self.token_proj(hidden).unsqueeze(1) + self.trigger_proj(triggers).unsqueeze(2)  # (B, K, T, H)
+        return self.out(self.dropout(nn.functional.gelu(self.norm(pair))))  # (B, K, T, A)
+
+
+class EventClaimModel(PreTrainedModel):
+    """Shared encoder with claim, trigger and argument heads.
+
+    Example:
+        >>> model = EventClaimModel.from_encoder("all-MiniLM-L6-v2")  # doctest: +SKIP
+        >>> model.save_pretrained("runs/demo")  # safetensors  # doctest: +SKIP
+    """
+
+    config_class = EventClaimConfig
+    base_model_prefix = "encoder"
+    supports_gradient_checkpointing = True
+
+    def __init__(self, config: EventClaimConfig) -> None:
+        super().__init__(config)
+        self.encoder = AutoModel.from_config(config.encoder_config())
+        if getattr(self.encoder, "pooler", None) is not None:
+            # Token classification never reads the pooled vector; an unused pooler would also stall DDP.
+            self.encoder.pooler = None
+        hidden = self.encoder.config.hidden_size
+        self.dropout = nn.Dropout(config.classifier_dropout)
+        self.claim_head = nn.Linear(hidden, len(config.claim_labels))
+        self.trigger_head = nn.Linear(hidden, len(config.trigger_labels))
+        self.argument_head = ArgumentHead(hidden, len(config.argument_labels), config.classifier_dropout)
+        self.post_init()
+
+    @classmethod
+    def from_encoder(cls, name_or_path: str, schema: LabelSchema | None = None, **config_kwargs) -> EventClaimModel:
+        """A new model around a pretrained encoder (its weights loaded), with freshly initialised heads."""
+        from .backbone import resolve_backbone
+
+        schema = schema or LabelSchema.default()
+        encoder = AutoModel.from_pretrained(resolve_backbone(name_or_path))
+        config = EventClaimConfig(
+            encoder=encoder.config.to_dict(),
+            claim_labels=schema.claim_labels,
+            trigger_labels=schema.trigger_labels,
+            argument_labels=schema.argument_labels,
+            **config_kwargs,
+        )
+        model = cls(config)
+        # strict=False: the sentence-transformers checkpoint has a pooler that token classification does not use.
+        missing, _ = model.encoder.load_state_dict(encoder.state_dict(), strict=False)
+        if missing:
+            raise ValueError(f"encoder weights missing from {name_or_path}: {missing[:5]}")
+        return model
+
+    def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state  # (B, T, H)
+
+    def argument_logits(self, hidden: torch.Tensor, trigger_positions: torch.Tensor) -> torch.Tensor:
+        return self.argument_head(hidden, trigger_positions)  # (B, K, T, A)
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        claim_labels: torch.Tensor | None = None,
+        trigger_labels: torch.Tensor | None = None,
+        trigger_positions: torch.Tensor | None = None,
+        argument_labels: torch.Tensor | None = None,
+        return_hidden: bool = False,
+    ) -> EventClaimOutput:
+        hidden = self.dropout(self.encode(input_ids, attention_mask))  # (B, T, H)
+        claim_logits = self.claim_head(hidden)
+        trigger_logits = self.trigger_head(hidden)
+        argument_logits = None
+        if trigger_positions is not None and trigger_positions.numel():
+            argument_logits = self.argument_logits(hidden, trigger_positions)
+
+        loss = None
+        if claim_labels is not None or trigger_labels is not None or argument_labels is not None:
+            # Each window's loss is the sum over layers of that layer's mean token loss in the window (0 for layers
+            # the article does not annotate), and the batch loss is the mean over windows. Normalising per window
+            # keeps data-parallel training exact: the mean of per-process means equals the mean over the global
+            # batch when every process holds the same number of windows.
+            loss = hidden.new_zeros(hidden.size(0))  # (B,)
+            if claim_labels is not None:
+                loss = loss + _window_loss(claim_logits, claim_labels)
+            if trigger_labels is not None:
+                loss = loss + _window_loss(trigger_logits, trigger_labels)
+            if argument_logits is not None and argument_labels is not None:
+                loss = loss + _window_loss(argument_logits.flatten(1, 2), argument_labels.flatten(1, 2))
+            loss = loss.mean()
+        return EventClaimOutput(loss, claim_logits, trigger_logits, argument_logits,
+                                hidden if return_hidden else None)
+
+
+def _window_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy per window over its labelled positions; 0 for a window with none. Returns (B,)."""
+    # logits: (B, N, C); labels: (B, N)
+    token_loss = nn.functional.cross_entropy(
+        logits.transpose(1, 2).float(), labels, ignore_index=IGNORE_INDEX, reduction="none"
+    )  # (B, N)
+    counts = (labels != IGNORE_INDEX).sum(dim=1)  # (B,)
+    return token_loss.sum(dim=1) / counts.clamp(min=1)

@@ -1,0 +1,143 @@
+"""Running a trained model over whole articles: windows in, linked events and claims out.
+
+Used by the evaluation command and by the user-facing API alike, so a score measured by ``training.evaluate`` is the
+score a user gets.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+from transformers import AutoTokenizer
+
+from .alignment import TokenizedText, Window, decode_word_tags, plan_windows, tokenize_text
+from .decoding import link_claims
+from .document import Argument, Article, Event, Span
+from .modeling import EventClaimModel
+from .schema import SCHEMA_FILE, LabelSchema
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _ArticleState:
+    """Per-word predictions of one article, filled window by window (only from the window that owns each word)."""
+
+    tokens: TokenizedText
+    claim: dict[int, tuple[str, float]] = field(default_factory=dict)  # first-subword position -> (tag, prob)
+    trigger: dict[int, tuple[str, float]] = field(default_factory=dict)
+    arguments: dict[int, list[tuple[Span, str, float]]] = field(default_factory=dict)  # trigger position -> args
+
+
+class Predictor:
+    """Extracts events and claims from raw texts with a trained :class:`EventClaimModel`.
+
+    Example:
+        >>> predictor = Predictor.from_pretrained("runs/release/model")  # doctest: +SKIP
+        >>> article = predictor.predict(["Police said two people were killed."])[0]  # doctest: +SKIP
+    """
+
+    def __init__(self, model: EventClaimModel, tokenizer, schema: LabelSchema | None = None, *,
+                 window: int | None = None, stride: int | None = None, batch_size: int = 16,
+                 device: str | torch.device | None = None, threshold: float = 0.0) -> None:
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.model = model.to(self.device).eval()
+        self.tokenizer = tokenizer
+        self.schema = schema or LabelSchema.default()
+        config = model.config
+        self.window, self.stride = window or config.window, config.stride if stride is None else stride
+        self.batch_size, self.threshold = batch_size, threshold
+        self.claim_labels, self.trigger_labels = config.claim_labels, config.trigger_labels
+        self.argument_labels = config.argument_labels
+        self._role_masks = {t: self._role_mask(roles) for t, roles in self.schema.event_roles.items()}
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path, **kwargs) -> Predictor:
+        """Load model, tokenizer and schema saved together in one folder (or a hub id)."""
+        model = EventClaimModel.from_pretrained(path)
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        schema = LabelSchema.load(path) if (Path(path) / SCHEMA_FILE).is_file() else None
+        return cls(model, tokenizer, schema, **kwargs)
+
+    def _role_mask(self, roles: list[str]) -> torch.Tensor:
+        """Additive logit mask allowing only ``O`` and the roles of one event type. Shape (A,)."""
+        allowed = {"O"} | {f"{p}-{r}" for r in roles for p in "BI"}
+        return torch.tensor([0.0 if label in allowed else float("-inf") for label in self.argument_labels])
+
+    @torch.inference_mode()
+    def predict(self, texts: Sequence[str], ids: Sequence[str] | None = None, progress: bool = False) -> list[Article]:
+        """Predict events and claims for each text; character offsets index into that text."""
+        states = [_ArticleState(tokenize_text(self.tokenizer, text)) for text in texts]
+        size = self.window - 2  # room for [CLS] and [SEP]
+        jobs = [(i, w) for i, state in enumerate(states) for w in plan_windows(len(state.tokens), size, self.stride)]
+        jobs.sort(key=lambda job: job[1].end - job[1].start, reverse=True)  # similar lengths batch with little padding
+        batches = range(0, len(jobs), self.batch_size)
+        for b in tqdm(batches, desc="windows", unit="batch", disable=not progress):
+            self._run_batch([(states[i], w) for i, w in jobs[b : b + self.batch_size]])
+        ids = ids or [str(i) for i in range(len(texts))]
+        return [self._assemble(article_id, text, state) for article_id, text, state in zip(ids, texts, states)]
+
+    def _run_batch(self, batch: list[tuple[_ArticleState, Window]]) -> None:
+        tok = self.tokenizer
+        rows = [[tok.cls_token_id, *s.tokens.input_ids[w.start : w.end], tok.sep_token_id] for s, w in batch]
+        width = max(map(len, rows))
+        input_ids = torch.tensor([r + [tok.pad_token_id] * (width - len(r)) for r in rows], device=self.device)
+        attention_mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows], device=self.device)
+        out = self.model(input_ids, attention_mask, return_hidden=True)
+        # Plain lists: the per-word loop below reads single values, which is slow on tensors.
+        claim_p, claim_i = (t.tolist() for t in out.claim_logits.float().softmax(-1).max(-1))  # (B, T) each
+        trig_p, trig_i = (t.tolist() for t in out.trigger_logits.float().softmax(-1).max(-1))
+        for b, (state, window) in enumerate(batch):
+            starts = state.tokens.word_starts
+            triggers = []
+            for position in range(window.own_start, window.own_end):
+                if not starts[position]:
+                    continue
+                local = position - window.start + 1
+                state.claim[position] = (self.claim_labels[claim_i[b][local]], claim_p[b][local])
+                tag = self.trigger_labels[trig_i[b][local]]
+                state.trigger[position] = (tag, trig_p[b][local])
+                if tag != "O":
+                    triggers.append((position, tag[2:]))
+            if triggers:
+                self._run_arguments(state, window, out.hidden_states[b : b + 1], triggers)
+
+    def _run_arguments(self, state: _ArticleState, window: Window, hidden: torch.Tensor,
+                       triggers: list[tuple[int, str]]) -> None:
+        """Tag the arguments of each trigger word in one window; roles are limited to the trigger's event type."""
+        positions = torch.tensor([[p - window.start + 1 for p, _ in triggers]], device=self.device)  # (1, K)
+        logits = self.model.argument_logits(hidden, positions)[0].float()  # (K, T, A)
+        masks = torch.stack([self._role_masks[event_type] for _, event_type in triggers]).to(self.device)  # (K, A)
+        probs, labels = (logits + masks[:, None, :]).softmax(-1).max(-1)  # (K, T)
+        words = [p for p in range(window.start, window.end) if state.tokens.word_starts[p]]
+        local = [p - window.start + 1 for p in words]
+        for k, (position, _) in enumerate(triggers):
+            tags = [self.argument_labels[i] for i in labels[k, local].tolist()]
+            state.arguments[position] = decode_word_tags(tags, probs[k, local].tolist(), state.tokens, words)
+
+    def _assemble(self, article_id: str, text: str, state: _ArticleState) -> Article:
+        words = sorted(state.claim)
+        threshold = self.threshold
+
+        def decoded(table: dict[int, tuple[str, float]]) -> list[tuple[Span, str, float]]:
+            spans = decode_word_tags([table[p][0] for p in words], [table[p][1] for p in words], state.tokens, words)
+            return [item for item in spans if item[2] >= threshold]
+
+        first_token = {state.tokens.offsets[p][0]: p for p in words}
+        events = []
+        for span, event_type, score in decoded(state.trigger):
+            arguments = [Argument(role, arg, s) for arg, role, s in state.arguments.get(first_token[span.start], [])
+                         if s >= threshold and not arg.overlaps(span)]
+            events.append(Event(event_type, span, arguments, score))
+        parts = {"source": [], "cue": [], "content": []}
+        scores = {}
+        for span, part, score in decoded(state.claim):
+            parts[part].append(span)
+            scores[span] = score
+        claims = link_claims(parts["source"], parts["cue"], parts["content"], scores)
+        return Article(article_id, text, events, claims)

@@ -1,0 +1,56 @@
+"""Shared fixtures: the real (offline) MiniLM tokenizer, tiny random extractors, and hand-written articles."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # any accidental download must fail fast, not hang
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+from transformers import AutoTokenizer, BertConfig  # noqa: E402
+
+from inference.backbone import resolve_backbone  # noqa: E402
+from inference.document import read_jsonl  # noqa: E402
+from inference.modeling import EventClaimConfig, EventClaimModel  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def tokenizer():
+    return AutoTokenizer.from_pretrained(resolve_backbone("all-MiniLM-L6-v2"))
+
+
+def make_tiny_model(tokenizer, seed: int = 0, window: int = 32, stride: int = 8) -> EventClaimModel:
+    """A 2-layer, 32-wide random encoder with the real vocabulary: fast, deterministic, no download."""
+    import torch
+
+    torch.manual_seed(seed)
+    encoder = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                         intermediate_size=64, max_position_embeddings=128, hidden_dropout_prob=0.0,
+                         attention_probs_dropout_prob=0.0)
+    return EventClaimModel(EventClaimConfig(encoder=encoder.to_dict(), classifier_dropout=0.0, window=window,
+                                            stride=stride))
+
+
+@pytest.fixture
+def tiny_model(tokenizer):
+    return make_tiny_model(tokenizer)
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory, tokenizer) -> Path:
+    """A tiny random extractor saved with its tokenizer, usable as ``model_name_or_path``."""
+    path = tmp_path_factory.mktemp("tiny-model")
+    make_tiny_model(tokenizer).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def articles():
+    return read_jsonl(FIXTURES / "articles.jsonl")

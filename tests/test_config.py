@@ -1,0 +1,54 @@
+from pathlib import Path
+
+import pytest
+
+from training.config import CONFIG_FILE, load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path, text: str) -> Path:
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    return path
+
+
+BASE = """
+data: {train: [a.jsonl], dev: [b.jsonl]}
+training: {output_dir: out, learning_rate: 1.0e-5}
+"""
+
+
+def test_every_shipped_config_loads():
+    configs = sorted((ROOT / "configs").glob("*.yaml"))
+    assert configs
+    for path in configs:
+        config = load_config(path)
+        assert config.training_arguments().output_dir
+
+
+def test_defaults_fill_in_and_round_trip(tmp_path):
+    config = load_config(write(tmp_path, BASE))
+    assert config.model.model_name_or_path == "all-MiniLM-L6-v2"
+    assert config.training_arguments().learning_rate == 1.0e-5
+    saved = config.save(tmp_path)
+    assert saved.name == CONFIG_FILE
+    assert load_config(saved) == config
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (BASE + "extra: 1\n", r"unknown key\(s\) \['extra'\]; accepted: \['data', 'model', 'training'\]"),
+        (BASE.replace("dev:", "dve:"), r"data: unknown key\(s\) \['dve'\]"),
+        (BASE.replace("1.0e-5", "1e-5"), r"training.learning_rate: got '1e-5' \(str\); accepted: float, int"),
+        (BASE.replace("learning_rate", "warmup_ratio"), r"unknown key\(s\) \['warmup_ratio'\]"),
+        (BASE + "model: {classifier_dropout: true}\n", r"model.classifier_dropout: got True \(bool\)"),
+        (BASE.replace("output_dir: out, ", ""), "training.output_dir is required"),
+        (BASE.replace("{train: [a.jsonl], ", "{max_length: 4, train: [a.jsonl], "), "max_length=4; accepted"),
+        (BASE.replace("dev: [b.jsonl]", "dev: []"), "data.train and data.dev each need at least one path"),
+    ],
+)
+def test_bad_configs_name_the_problem(tmp_path, text, message):
+    with pytest.raises(ValueError, match=message):
+        load_config(write(tmp_path, text))

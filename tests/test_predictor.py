@@ -1,0 +1,71 @@
+"""The predictor on a tiny random model whose heads are scaled up, so it predicts many (random) spans."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from inference.predictor import Predictor
+from tests.conftest import make_tiny_model
+
+
+@pytest.fixture(scope="module")
+def predictor(tokenizer):
+    model = make_tiny_model(tokenizer, seed=3, window=16, stride=4)
+    with torch.no_grad():
+        for head in (model.claim_head, model.trigger_head, model.argument_head.out):
+            head.weight.mul_(300.0)  # sharp, varied predictions from a random model
+    return Predictor(model, tokenizer, batch_size=3, device="cpu")
+
+
+def check_offsets(article):
+    for span in article.spans():
+        assert 0 <= span.start < span.end <= len(article.text)
+    data = article.to_dict()
+    for event in data["events"]:
+        assert article.text[event["trigger"]["start"] : event["trigger"]["end"]] == event["trigger"]["text"]
+
+
+def test_predicts_linked_structures(predictor, articles):
+    predictions = predictor.predict([a.text for a in articles], ids=[a.id for a in articles])
+    assert [p.id for p in predictions] == [a.id for a in articles]
+    assert sum(len(p.events) for p in predictions) > 0 and sum(len(p.claims) for p in predictions) > 0
+    schema = predictor.schema
+    for prediction in predictions:
+        check_offsets(prediction)
+        for event in prediction.events:
+            assert event.type in schema.event_roles
+            assert 0.0 <= event.score <= 1.0
+            for argument in event.arguments:
+                assert argument.role in schema.event_roles[event.type]  # roles are constrained by the event type
+                assert not argument.span.overlaps(event.trigger)
+
+
+def test_empty_and_blank_texts(predictor):
+    for article in predictor.predict(["", "   \n\t", "."]):
+        check_offsets(article)
+    assert predictor.predict([""])[0].events == []
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.text(min_size=0, max_size=120), min_size=1, max_size=4))
+def test_any_text_gives_valid_offsets_and_batching_does_not_matter(predictor, texts):
+    together = predictor.predict(texts)
+    for text, article in zip(texts, together, strict=True):
+        check_offsets(article)
+        alone = predictor.predict([text])[0]
+        assert alone.to_dict()["events"] == article.to_dict()["events"]
+        assert alone.to_dict()["claims"] == article.to_dict()["claims"]
+
+
+def test_long_article_is_windowed_without_duplicates(predictor, articles):
+    text = " ".join(a.text for a in articles) * 5
+    article = predictor.predict([text])[0]
+    check_offsets(article)
+    triggers = [e.trigger for e in article.events]
+    assert len(triggers) == len(set(triggers))
+    parts = [span for claim in article.claims for _, span in claim.parts()]
+    assert len(parts) == len(set(parts))
+    assert all(not a.overlaps(b) for a, b in zip(sorted(parts), sorted(parts)[1:]))

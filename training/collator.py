@@ -1,0 +1,46 @@
+"""Padding a list of windows into tensors for :class:`inference.modeling.EventClaimModel`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from inference.alignment import IGNORE_INDEX
+
+
+@dataclass
+class WindowCollator:
+    """Pads token ids, the three label layers, and the per-window trigger lists (``-1`` pads missing triggers).
+
+    Example:
+        >>> batch = WindowCollator(pad_token_id=0)([dataset[0], dataset[1]])  # doctest: +SKIP
+        >>> batch["argument_labels"].shape  # (B, K, T)  # doctest: +SKIP
+    """
+
+    pad_token_id: int
+
+    def __call__(self, rows: list[dict]) -> dict[str, torch.Tensor]:
+        width = max(len(r["input_ids"]) for r in rows)
+        # At least one (padding) trigger column: the argument head then runs in every step, which data-parallel
+        # training needs (a head unused on one process and used on another stalls gradient synchronisation).
+        triggers = max(1, *(len(r["trigger_positions"]) for r in rows))
+
+        def pad(values: list[int], value: int) -> list[int]:
+            return list(values) + [value] * (width - len(values))
+
+        batch = {
+            "input_ids": torch.tensor([pad(r["input_ids"], self.pad_token_id) for r in rows]),  # (B, T)
+            "attention_mask": torch.tensor([pad([1] * len(r["input_ids"]), 0) for r in rows]),  # (B, T)
+            "claim_labels": torch.tensor([pad(r["claim_labels"], IGNORE_INDEX) for r in rows]),  # (B, T)
+            "trigger_labels": torch.tensor([pad(r["trigger_labels"], IGNORE_INDEX) for r in rows]),  # (B, T)
+        }
+        blank = [IGNORE_INDEX] * width
+        batch["trigger_positions"] = torch.tensor(
+            [list(r["trigger_positions"]) + [-1] * (triggers - len(r["trigger_positions"])) for r in rows]
+        )  # (B, K)
+        batch["argument_labels"] = torch.tensor(
+            [[pad(a, IGNORE_INDEX) for a in r["argument_labels"]] + [blank] * (triggers - len(r["argument_labels"]))
+             for r in rows]
+        )  # (B, K, T)
+        return batch

@@ -1,0 +1,150 @@
+"""Typed experiment configuration, read strictly from YAML.
+
+A config file has three sections::
+
+    data:      # DataConfig: where the articles are and how they are cut into windows
+    model:     # ModelConfig: the backbone and the heads
+    training:  # any field of transformers.TrainingArguments, checked against its type
+
+An unknown key or a value of the wrong type is an error that names the key and what is accepted. Write floats with a
+dot and a signed exponent (``1.0e-5``): YAML 1.1 reads ``1e-5`` as a string.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from transformers import TrainingArguments
+
+CONFIG_FILE = "training_config.yaml"
+
+
+@dataclass
+class DataConfig:
+    train: list[str] = field(metadata={"help": "Training data: files or folders in any supported format."})
+    dev: list[str] = field(metadata={"help": "Dev data used to pick the best checkpoint by span F1."})
+    test: list[str] = field(default_factory=list, metadata={"help": "Held-out data evaluated once after training."})
+    format: str = field(default="auto", metadata={"help": "Input format of every file, or 'auto' to detect."})
+    max_length: int = field(default=256, metadata={"help": "Subword tokens per window, [CLS] and [SEP] included."})
+    stride: int = field(default=64, metadata={"help": "Tokens shared by neighbouring windows."})
+    max_triggers_per_window: int = field(
+        default=16, metadata={"help": "Gold triggers per window whose arguments are trained (the rest are counted)."}
+    )
+    max_train_articles: int | None = field(default=None, metadata={"help": "Use only the first N training articles."})
+    max_dev_articles: int | None = field(default=None, metadata={"help": "Use only the first N dev articles."})
+
+    def __post_init__(self) -> None:
+        if not self.train or not self.dev:
+            raise ValueError("data.train and data.dev each need at least one path")
+        if not 8 <= self.max_length <= 4096:
+            raise ValueError(f"data.max_length={self.max_length}; accepted: 8 to 4096 tokens")
+        if not 0 <= self.stride < self.max_length - 2:
+            raise ValueError(f"data.stride={self.stride}; accepted: 0 <= stride < max_length - 2")
+        if self.max_triggers_per_window < 1:
+            raise ValueError(f"data.max_triggers_per_window={self.max_triggers_per_window}; accepted: >= 1")
+
+
+@dataclass
+class ModelConfig:
+    model_name_or_path: str = field(
+        default="all-MiniLM-L6-v2",
+        metadata={"help": "Backbone encoder (the offline default, a hub id or a folder), or a trained model folder."},
+    )
+    classifier_dropout: float = field(default=0.1, metadata={"help": "Dropout before the heads."})
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.classifier_dropout < 1.0:
+            raise ValueError(f"model.classifier_dropout={self.classifier_dropout}; accepted: 0 <= p < 1")
+
+
+@dataclass
+class ExperimentConfig:
+    data: DataConfig
+    model: ModelConfig
+    training: dict[str, Any]  # validated against TrainingArguments; kept as given so it is saved as written
+
+    def training_arguments(self, **overrides) -> TrainingArguments:
+        return TrainingArguments(**{**self.training, **overrides})
+
+    def save(self, directory: str | Path) -> Path:
+        """Write the resolved config (every default filled in) as YAML that :func:`load_config` reads back."""
+        path = Path(directory) / CONFIG_FILE
+        resolved = {"data": dataclasses.asdict(self.data), "model": dataclasses.asdict(self.model),
+                    "training": self.training}
+        path.write_text(yaml.safe_dump(resolved, sort_keys=False), encoding="utf-8")
+        return path
+
+
+def load_config(path: str | Path) -> ExperimentConfig:
+    """Read a YAML experiment config strictly.
+
+    Example:
+        >>> config = load_config("configs/tiny.yaml")  # doctest: +SKIP
+        >>> config.data.max_length  # doctest: +SKIP
+        64
+    """
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    _check_keys(raw, {"data", "model", "training"}, where=str(path))
+    data = _build(DataConfig, raw.get("data") or {}, f"{path}: data")
+    model = _build(ModelConfig, raw.get("model") or {}, f"{path}: model")
+    training = raw.get("training") or {}
+    _check_fields(TrainingArguments, training, f"{path}: training")
+    if "output_dir" not in training:
+        raise ValueError(f"{path}: training.output_dir is required")
+    return ExperimentConfig(data, model, training)
+
+
+def _check_keys(values: Any, accepted: set[str], where: str) -> None:
+    if not isinstance(values, dict):
+        raise ValueError(f"{where}: expected a mapping, got {type(values).__name__}")
+    unknown = set(values) - accepted
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {sorted(unknown)}; accepted: {sorted(accepted)}")
+
+
+def _build(cls: type, values: Any, where: str):
+    _check_fields(cls, values, where)
+    try:
+        return cls(**values)
+    except TypeError as error:  # a required field is missing
+        raise ValueError(f"{where}: {error}") from None
+
+
+def _check_fields(cls: type, values: Any, where: str) -> None:
+    """Unknown keys and values of the wrong type are errors (dataclasses do not check types themselves)."""
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    _check_keys(values, set(fields), where)
+    hints = typing.get_type_hints(cls)
+    for key, value in values.items():
+        accepted = _accepted_types(hints[key])
+        wrong_bool = isinstance(value, bool) and bool not in accepted  # bool is an int subclass
+        if accepted and (not isinstance(value, accepted) or wrong_bool):
+            names = ", ".join(sorted({t.__name__ for t in accepted}))
+            raise ValueError(f"{where}.{key}: got {value!r} ({type(value).__name__}); accepted: {names}")
+
+
+def _accepted_types(hint: Any) -> tuple[type, ...]:
+    """Plain runtime types a YAML value may have for a type hint; empty when the hint is too rich to check."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        parts = [_accepted_types(arg) for arg in typing.get_args(hint)]
+        return () if any(not p for p in parts) else tuple(t for p in parts for t in p)
+    if origin in (list, tuple):
+        return (list,)
+    if origin is dict:
+        return (dict,)
+    if hint is type(None):
+        return (type(None),)
+    if hint is float:
+        return (float, int)  # an integer is a fine float
+    if hint in (int, str, bool):
+        return (hint,)
+    if isinstance(hint, type) and issubclass(hint, str):  # str-valued enums such as IntervalStrategy
+        return (str,)
+    return ()

@@ -1,0 +1,117 @@
+"""Articles -> training windows with token labels for the three heads, as a ``datasets.Dataset``.
+
+An article's layers that are not annotated (``article.layers``) get ``-100`` everywhere, so a PolNeAR article teaches
+claims without teaching that nothing happened, and an M2E2 article teaches events without teaching "no claims".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterator, Sequence
+
+from datasets import Dataset, Features, List, Value
+
+from inference.alignment import (
+    IGNORE_INDEX,
+    TokenizedText,
+    plan_windows,
+    spans_to_word_tags,
+    tags_to_label_ids,
+    tokenize_text,
+)
+from inference.document import Article, Span
+from inference.modeling import EventClaimConfig
+
+logger = logging.getLogger(__name__)
+
+# Explicit types: a batch of windows without any trigger would otherwise infer an untyped empty list.
+FEATURES = Features({
+    "input_ids": List(Value("int32")),
+    "claim_labels": List(Value("int16")),
+    "trigger_labels": List(Value("int16")),
+    "trigger_positions": List(Value("int32")),
+    "argument_labels": List(List(Value("int16"))),
+})
+
+
+def _drop_overlaps(spans: list[tuple[Span, str]], counts: Counter, what: str) -> list[tuple[Span, str]]:
+    """Keep the first of overlapping spans: one tag sequence cannot hold two spans on the same word."""
+    kept: list[tuple[Span, str]] = []
+    for span, label in sorted(spans, key=lambda item: (item[0].start, -item[0].end)):
+        if kept and kept[-1][0].overlaps(span):
+            counts[f"{what} overlapping an earlier one, not trained"] += 1
+            continue
+        kept.append((span, label))
+    return kept
+
+
+def article_windows(article: Article, tokenizer, config: EventClaimConfig, max_length: int, stride: int,
+                    max_triggers: int, counts: Counter) -> Iterator[dict]:
+    """Yield one feature dict per window of ``article``; alignment problems are added to ``counts``."""
+    tokens = tokenize_text(tokenizer, article.text)
+    starts = tokens.word_starts
+    claim_ids = {label: i for i, label in enumerate(config.claim_labels)}
+    trigger_ids = {label: i for i, label in enumerate(config.trigger_labels)}
+    argument_ids = {label: i for i, label in enumerate(config.argument_labels)}
+
+    def labels(spans: list[tuple[Span, str]], table: dict[str, int], what: str) -> list[int]:
+        tags, misaligned = spans_to_word_tags(tokens, _drop_overlaps(spans, counts, what))
+        counts[f"{what} boundary inside a word (widened to whole words)"] += misaligned
+        return tags_to_label_ids(tags, starts, table)
+
+    none = [IGNORE_INDEX] * len(tokens)
+    claim_labels = none
+    if "claims" in article.layers:
+        claim_labels = labels([(s, part) for c in article.claims for part, s in c.parts()], claim_ids, "claim span")
+    trigger_labels, events = none, []
+    if "events" in article.layers:
+        trigger_spans = _drop_overlaps([(e.trigger, e.type) for e in article.events], counts, "trigger")
+        trigger_labels = labels(trigger_spans, trigger_ids, "trigger")
+        kept = {span for span, _ in trigger_spans}
+        events = [e for e in article.events if e.trigger in kept]
+    # The first subword of each trigger, and its arguments' labels over the whole article.
+    event_rows = [
+        (_first_token(tokens, e.trigger), labels([(a.span, a.role) for a in e.arguments], argument_ids, "argument"))
+        for e in events
+    ]
+
+    for window in plan_windows(len(tokens), max_length - 2, stride):
+        span = slice(window.start, window.end)
+        inside = [(p, row) for p, row in event_rows if p is not None and window.start <= p < window.end]
+        if len(inside) > max_triggers:
+            counts["trigger over max_triggers_per_window, arguments not trained in that window"] += len(inside) - max_triggers
+            inside = inside[:max_triggers]
+        yield {
+            # [CLS] ... [SEP] around the window's tokens; their labels are -100.
+            "input_ids": [tokenizer.cls_token_id, *tokens.input_ids[span], tokenizer.sep_token_id],
+            "claim_labels": [IGNORE_INDEX, *claim_labels[span], IGNORE_INDEX],
+            "trigger_labels": [IGNORE_INDEX, *trigger_labels[span], IGNORE_INDEX],
+            "trigger_positions": [p - window.start + 1 for p, _ in inside],
+            "argument_labels": [[IGNORE_INDEX, *row[span], IGNORE_INDEX] for _, row in inside],
+        }
+
+
+def _first_token(tokens: TokenizedText, span: Span) -> int | None:
+    for i, (start, end) in enumerate(tokens.offsets):
+        if end > span.start:
+            return i if start < span.end else None
+    return None
+
+
+def build_dataset(articles: Sequence[Article], tokenizer, config: EventClaimConfig, max_length: int, stride: int,
+                  max_triggers: int = 16) -> Dataset:
+    """All windows of all articles as a ``datasets.Dataset``; logs every label that could not be trained as is.
+
+    Example:
+        >>> dataset = build_dataset(articles, tokenizer, model.config, max_length=256, stride=64)  # doctest: +SKIP
+    """
+    counts: Counter = Counter()
+    rows = [row for a in articles for row in article_windows(a, tokenizer, config, max_length, stride, max_triggers,
+                                                             counts)]
+    for reason, n in sorted(counts.items()):
+        if n:
+            logger.info("%d × %s", n, reason)
+    if not rows:
+        raise ValueError("no training windows: the articles given are all empty")
+    return Dataset.from_list(rows, features=FEATURES)

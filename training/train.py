@@ -1,0 +1,137 @@
+"""Fine-tune the event and claim extractor.
+
+Usage::
+
+    python -m training.train --config configs/release.yaml [--resume [CHECKPOINT]]
+    accelerate launch -m training.train --config configs/gpu.yaml          # several GPUs or machines
+
+Reads top to bottom: config -> data -> labels -> model -> arguments -> trainer -> train -> save -> evaluate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from pathlib import Path
+
+from transformers import AutoTokenizer, set_seed
+
+from inference.backbone import resolve_backbone
+from inference.modeling import EventClaimConfig, EventClaimModel
+from inference.predictor import Predictor
+from inference.schema import LabelSchema
+
+from .collator import WindowCollator
+from .config import ExperimentConfig, load_config
+from .evaluation import evaluate_articles
+from .features import build_dataset
+from .importers import load_articles
+from .report import format_summary, write_report
+from .trainer import ExtractionTrainer
+
+logger = logging.getLogger("training.train")
+
+MODEL_SUBDIR = "model"
+# Sensible defaults a config may override: keep the best checkpoint by dev span F1 and count tokens for speed.
+TRAINING_DEFAULTS = {
+    "eval_strategy": "epoch",
+    "save_strategy": "epoch",
+    "load_best_model_at_end": True,
+    "metric_for_best_model": "overall_f1",
+    "greater_is_better": True,
+    "save_total_limit": 2,
+    "include_num_input_tokens_seen": "non_padding",
+    "report_to": "none",
+    "remove_unused_columns": False,
+}
+
+
+def load_split(paths: list[str], data_format: str, limit: int | None = None) -> list:
+    articles = []
+    for path in paths:
+        loaded, report = load_articles(path, format=data_format)
+        if report:
+            logger.info("%s: %s", path, report)
+        articles.extend(loaded)
+    return articles[:limit] if limit else articles
+
+
+def build_model(config: ExperimentConfig, schema: LabelSchema) -> tuple[EventClaimModel, object]:
+    """A trained extractor folder continues training; any other name is a backbone that gets fresh heads."""
+    source = resolve_backbone(config.model.model_name_or_path)
+    tokenizer = AutoTokenizer.from_pretrained(source)
+    try:
+        is_extractor = EventClaimConfig.from_pretrained(source).model_type == EventClaimConfig.model_type
+    except (OSError, ValueError):
+        is_extractor = False
+    if is_extractor:
+        return EventClaimModel.from_pretrained(source), tokenizer
+    model = EventClaimModel.from_encoder(source, schema, classifier_dropout=config.model.classifier_dropout,
+                                         window=config.data.max_length, stride=config.data.stride)
+    return model, tokenizer
+
+
+def train(config: ExperimentConfig, resume: str | bool | None = None) -> dict:
+    """Train, save the best model with its tokenizer, schema and config, and evaluate it on the test data."""
+    args = config.training_arguments(**{k: v for k, v in TRAINING_DEFAULTS.items() if k not in config.training})
+    set_seed(args.seed)
+    schema = LabelSchema.default()
+
+    data = config.data
+    train_articles = load_split(data.train, data.format, data.max_train_articles)
+    dev_articles = load_split(data.dev, data.format, data.max_dev_articles)
+    test_articles = load_split(data.test, data.format)
+    logger.info("articles: %d train, %d dev, %d test", len(train_articles), len(dev_articles), len(test_articles))
+
+    model, tokenizer = build_model(config, schema)
+    train_dataset = build_dataset(train_articles, tokenizer, model.config, data.max_length, data.stride,
+                                  data.max_triggers_per_window)
+    logger.info("%d training windows of at most %d tokens", len(train_dataset), data.max_length)
+
+    trainer = ExtractionTrainer(
+        model=model,
+        args=args,
+        train_dataset=train_dataset,
+        data_collator=WindowCollator(tokenizer.pad_token_id),
+        processing_class=tokenizer,
+        dev_articles=dev_articles,
+        schema=schema,
+    )
+    result = trainer.train(resume_from_checkpoint=resume)
+    metrics = dict(result.metrics)
+    metrics["train_tokens_per_second"] = trainer.state.num_input_tokens_seen / max(metrics["train_runtime"], 1e-9)
+    trainer.log_metrics("train", metrics)
+    trainer.save_metrics("train", metrics)
+
+    model_dir = Path(args.output_dir) / MODEL_SUBDIR
+    if trainer.is_world_process_zero():
+        trainer.save_model(str(model_dir))  # safetensors, config with the label lists, tokenizer
+        schema.save(model_dir)
+        config.save(model_dir)
+        (model_dir / "train_results.json").write_text(json.dumps(metrics, indent=2) + "\n")
+        if test_articles:
+            start = time.perf_counter()
+            predictor = Predictor(trainer.model, tokenizer, schema, batch_size=args.per_device_eval_batch_size,
+                                  device=args.device)
+            scores, _ = evaluate_articles(predictor, test_articles, progress=True)
+            meta = {"model": str(model_dir), "data": data.test, "articles": len(test_articles),
+                    "device": str(args.device), "seconds": round(time.perf_counter() - start, 1)}
+            write_report(scores, model_dir, meta)
+            logger.info("test results:\n%s", format_summary(scores))
+    return metrics
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", required=True, help="YAML experiment config (see configs/).")
+    parser.add_argument("--resume", nargs="?", const=True, default=None,
+                        help="Resume from the last checkpoint in output_dir, or from the checkpoint folder given.")
+    options = parser.parse_args(argv)
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    train(load_config(options.config), options.resume)
+
+
+if __name__ == "__main__":
+    main()

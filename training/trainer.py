@@ -1,0 +1,41 @@
+"""A ``Trainer`` whose evaluation is span-level F1 on whole dev articles, so the best checkpoint is the best extractor.
+
+The stock evaluation loop scores token logits of padded windows; ours decodes spans over whole articles (windows
+merged, arguments linked to triggers) through the same :class:`~inference.predictor.Predictor` users call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from transformers import Trainer
+
+from inference.document import Article
+from inference.predictor import Predictor
+from inference.schema import LabelSchema
+
+from .evaluation import evaluate_articles
+from .span_metrics import flat_metrics
+
+logger = logging.getLogger(__name__)
+
+
+class ExtractionTrainer(Trainer):
+    """``Trainer`` + span-level dev evaluation (metric ``eval_overall_f1`` and one ``eval_<task>_f1`` per task)."""
+
+    def __init__(self, *args, dev_articles: Sequence[Article], schema: LabelSchema, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.dev_articles = list(dev_articles)
+        self.schema = schema
+
+    def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval") -> dict[str, float]:
+        # Every process scores the whole (small) dev set: all of them need the metric to agree on the best checkpoint.
+        predictor = Predictor(self.model, self.processing_class, self.schema,
+                              batch_size=self.args.per_device_eval_batch_size, device=self.args.device)
+        scores, _ = evaluate_articles(predictor, self.dev_articles)
+        self.model.train()
+        metrics = {f"{metric_key_prefix}_{name}": value for name, value in flat_metrics(scores).items()}
+        self.log(metrics)
+        self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, metrics)
+        return metrics
