@@ -173,3 +173,8 @@ def _window_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     )  # (B, N)
     counts = (labels != IGNORE_INDEX).sum(dim=1)  # (B,)
     return token_loss.sum(dim=1) / counts.clamp(min=1)
+
+
+# After ``import inference``, AutoConfig/AutoModel resolve saved extractors like any other model type.
+AutoConfig.register(EventClaimConfig.model_type, EventClaimConfig)
+AutoModel.register(EventClaimConfig, EventClaimModel)

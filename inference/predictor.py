@@ -80,7 +80,9 @@ class Predictor:
         for b in tqdm(batches, desc="windows", unit="batch", disable=not progress):
             self._run_batch([(states[i], w) for i, w in jobs[b : b + self.batch_size]])
         ids = ids or [str(i) for i in range(len(texts))]
-        return [self._assemble(article_id, text, state) for article_id, text, state in zip(ids, texts, states)]
+        if len(ids) != len(texts):
+            raise ValueError(f"got {len(ids)} ids for {len(texts)} texts; give one id per text or none")
+        return [self._assemble(i, text, state) for i, text, state in zip(ids, texts, states, strict=True)]
 
     def _run_batch(self, batch: list[tuple[_ArticleState, Window]]) -> None:
         tok = self.tokenizer

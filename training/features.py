@@ -39,6 +39,9 @@ def _drop_overlaps(spans: list[tuple[Span, str]], counts: Counter, what: str) ->
     """Keep the first of overlapping spans: one tag sequence cannot hold two spans on the same word."""
     kept: list[tuple[Span, str]] = []
     for span, label in sorted(spans, key=lambda item: (item[0].start, -item[0].end)):
+        if kept and kept[-1] == (span, label):  # e.g. one source shared by two claims: tagged once
+            counts[f"{what} shared by two annotations, tagged once"] += 1
+            continue
         if kept and kept[-1][0].overlaps(span):
             counts[f"{what} overlapping an earlier one, not trained"] += 1
             continue
@@ -80,7 +83,7 @@ def article_windows(article: Article, tokenizer, config: EventClaimConfig, max_l
         span = slice(window.start, window.end)
         inside = [(p, row) for p, row in event_rows if p is not None and window.start <= p < window.end]
         if len(inside) > max_triggers:
-            counts["trigger over max_triggers_per_window, arguments not trained in that window"] += len(inside) - max_triggers
+            counts["trigger over max_triggers_per_window, arguments not trained there"] += len(inside) - max_triggers
             inside = inside[:max_triggers]
         yield {
             # [CLS] ... [SEP] around the window's tokens; their labels are -100.

@@ -16,7 +16,7 @@ import logging
 import time
 from pathlib import Path
 
-from transformers import AutoTokenizer, set_seed
+from transformers import AutoConfig, AutoTokenizer, set_seed
 
 from inference.backbone import resolve_backbone
 from inference.modeling import EventClaimConfig, EventClaimModel
@@ -62,11 +62,7 @@ def build_model(config: ExperimentConfig, schema: LabelSchema) -> tuple[EventCla
     """A trained extractor folder continues training; any other name is a backbone that gets fresh heads."""
     source = resolve_backbone(config.model.model_name_or_path)
     tokenizer = AutoTokenizer.from_pretrained(source)
-    try:
-        is_extractor = EventClaimConfig.from_pretrained(source).model_type == EventClaimConfig.model_type
-    except (OSError, ValueError):
-        is_extractor = False
-    if is_extractor:
+    if AutoConfig.from_pretrained(source).model_type == EventClaimConfig.model_type:
         return EventClaimModel.from_pretrained(source), tokenizer
     model = EventClaimModel.from_encoder(source, schema, classifier_dropout=config.model.classifier_dropout,
                                          window=config.data.max_length, stride=config.data.stride)
@@ -95,8 +91,8 @@ def train(config: ExperimentConfig, resume: str | bool | None = None) -> dict:
         args=args,
         train_dataset=train_dataset,
         data_collator=WindowCollator(tokenizer.pad_token_id),
+        eval_dataset=dev_articles,  # whole articles: evaluation decodes spans, see ExtractionTrainer
         processing_class=tokenizer,
-        dev_articles=dev_articles,
         schema=schema,
     )
     result = trainer.train(resume_from_checkpoint=resume)

@@ -22,18 +22,21 @@ logger = logging.getLogger(__name__)
 
 
 class ExtractionTrainer(Trainer):
-    """``Trainer`` + span-level dev evaluation (metric ``eval_overall_f1`` and one ``eval_<task>_f1`` per task)."""
+    """``Trainer`` + span-level dev evaluation (metric ``eval_overall_f1`` and one ``eval_<task>_f1`` per task).
 
-    def __init__(self, *args, dev_articles: Sequence[Article], schema: LabelSchema, **kwargs) -> None:
+    ``eval_dataset`` is a list of gold :class:`~inference.document.Article` objects, not tokenized windows.
+    """
+
+    def __init__(self, *args, schema: LabelSchema, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.dev_articles = list(dev_articles)
         self.schema = schema
 
-    def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval") -> dict[str, float]:
+    def evaluate(self, eval_dataset: Sequence[Article] | None = None, ignore_keys=None,
+                 metric_key_prefix: str = "eval") -> dict[str, float]:
         # Every process scores the whole (small) dev set: all of them need the metric to agree on the best checkpoint.
         predictor = Predictor(self.model, self.processing_class, self.schema,
                               batch_size=self.args.per_device_eval_batch_size, device=self.args.device)
-        scores, _ = evaluate_articles(predictor, self.dev_articles)
+        scores, _ = evaluate_articles(predictor, eval_dataset if eval_dataset is not None else self.eval_dataset)
         self.model.train()
         metrics = {f"{metric_key_prefix}_{name}": value for name, value in flat_metrics(scores).items()}
         self.log(metrics)

@@ -1,0 +1,113 @@
+"""End-to-end commands on a tiny random model: train -> evaluate, resume, and two-process data parallelism."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+from safetensors.torch import load_file
+
+from tests.conftest import FIXTURES, ROOT
+
+TASKS = {"trigger_identification", "trigger_classification", "argument_classification",
+         "claim_source", "claim_cue", "claim_content"}
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return result
+
+
+def tiny_config(tmp_path: Path, model_dir: Path, name: str, **training) -> Path:
+    config = yaml.safe_load((ROOT / "configs" / "tiny.yaml").read_text())
+    train_file = tmp_path / "train.jsonl"
+    if not train_file.exists():  # the fixtures four times over: enough windows for several full batches
+        lines = (FIXTURES / "articles.jsonl").read_text().splitlines()
+        rows = [{**json.loads(line), "id": f"{json.loads(line)['id']}-{i}"} for i in range(4) for line in lines]
+        train_file.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    config["data"]["train"] = [str(train_file)]
+    config["model"]["model_name_or_path"] = str(model_dir)
+    config["training"].update(output_dir=str(tmp_path / name), **training)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def weights(run_dir: Path) -> dict[str, torch.Tensor]:
+    return load_file(run_dir / "model" / "model.safetensors")
+
+
+def assert_same_weights(a: dict, b: dict, atol: float) -> None:
+    assert a.keys() == b.keys()
+    worst = max((a[k].float() - b[k].float()).abs().max().item() for k in a)
+    assert worst <= atol, f"largest weight difference {worst}"
+
+
+def test_train_then_evaluate(tmp_path, tiny_model_dir):
+    config = tiny_config(tmp_path, tiny_model_dir, "run")
+    run(sys.executable, "-m", "training.train", "--config", str(config))
+    model_dir = tmp_path / "run" / "model"
+    for name in ("model.safetensors", "config.json", "tokenizer.json", "schema.json", "training_config.yaml",
+                 "train_results.json", "eval_results.json", "eval_results.md"):
+        assert (model_dir / name).is_file(), name
+    assert not list(model_dir.glob("*.bin")), "weights and arguments are saved without pickle"
+    assert json.loads((model_dir / "train_results.json").read_text())["train_tokens_per_second"] > 0
+    state = json.loads((tmp_path / "run" / "checkpoint-6" / "trainer_state.json").read_text())
+    assert "eval_overall_f1" in state["log_history"][-2] or any("eval_overall_f1" in h for h in state["log_history"])
+    assert state["best_model_checkpoint"] is not None
+
+    out = tmp_path / "eval"
+    run(sys.executable, "-m", "training.evaluate", "--model", str(model_dir), "--data",
+        str(FIXTURES / "articles.jsonl"), "--out", str(out), "--predictions")
+    scores = json.loads((out / "eval_results.json").read_text())
+    assert TASKS <= set(scores["scores"])
+    for task in TASKS:
+        assert 0.0 <= scores["scores"][task]["exact"]["f1"] <= 1.0
+        assert "overlap" in scores["scores"][task]
+    assert (out / "predictions.jsonl").read_text().count("\n") == 6
+    assert "| claim_source" in (out / "eval_results.md").read_text() or "claim" in (out / "eval_results.md").read_text()
+
+
+def test_resume_gives_the_same_model(tmp_path, tiny_model_dir):
+    config = tiny_config(tmp_path, tiny_model_dir, "full", load_best_model_at_end=False)
+    run(sys.executable, "-m", "training.train", "--config", str(config))
+    resumed = tmp_path / "resumed"
+    shutil.copytree(tmp_path / "full", resumed)
+    shutil.rmtree(resumed / "checkpoint-6")
+    shutil.rmtree(resumed / "model")
+    config = tiny_config(tmp_path, tiny_model_dir, "resumed", load_best_model_at_end=False)
+    result = run(sys.executable, "-m", "training.train", "--config", str(config), "--resume")
+    assert "checkpoint-3" in result.stderr
+    assert_same_weights(weights(tmp_path / "full"), weights(resumed), atol=1e-6)
+
+
+def test_two_process_data_parallel_equals_one_process(tmp_path, tiny_model_dir):
+    """Two gloo processes with 2 windows each take the same steps as one process with 4 windows."""
+    common = {"load_best_model_at_end": False, "eval_strategy": "no", "save_strategy": "no", "max_steps": 5}
+    one = tiny_config(tmp_path, tiny_model_dir, "one", per_device_train_batch_size=4, **common)
+    two = tiny_config(tmp_path, tiny_model_dir, "two", per_device_train_batch_size=2, **common)
+    run(sys.executable, "-m", "training.train", "--config", str(one))
+    run(sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
+        "-m", "training.train", "--config", str(two))
+    before = load_file(tiny_model_dir / "model.safetensors")
+    after = weights(tmp_path / "one")
+    assert max((after[k] - before[k]).abs().max().item() for k in before) > 1e-3, "training changed nothing"
+    assert_same_weights(after, weights(tmp_path / "two"), atol=1e-5)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_train_on_gpu_with_bf16(tmp_path, tiny_model_dir):
+    config = tiny_config(tmp_path, tiny_model_dir, "gpu", use_cpu=False, bf16=True)
+    run(sys.executable, "-m", "training.train", "--config", str(config))
+    assert json.loads((tmp_path / "gpu" / "model" / "eval_results.json").read_text())["meta"]["device"].startswith(
+        "cuda")

@@ -1,0 +1,1 @@
+"""Training, evaluation and data import for the news event and claim extractor."""

@@ -1,0 +1,1 @@
+"""Metric scripts loaded by path with ``evaluate.load`` (the hub copies cannot be fetched offline)."""

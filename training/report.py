@@ -1,0 +1,112 @@
+"""Evaluation reports: ``eval_results.json`` (every number, unrounded) and ``eval_results.md`` (tables ×100)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from .span_metrics import HEADLINE_TASKS, TASKS, flat_metrics
+
+logger = logging.getLogger(__name__)
+
+JSON_FILE = "eval_results.json"
+MARKDOWN_FILE = "eval_results.md"
+TITLES = {
+    "trigger_identification": "Trigger identification",
+    "trigger_classification": "Trigger classification",
+    "argument_classification": "Argument classification",
+    "claim_source": "Claim source",
+    "claim_cue": "Claim cue",
+    "claim_content": "Claim content",
+    "claims": "Claims (all parts)",
+}
+COLUMNS = ("Exact P", "Exact R", "Exact F1", "Overlap F1", "Support")
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.1f}"
+
+
+def _cells(exact: dict[str, Any], overlap: dict[str, Any] | None) -> list[str]:
+    overlap_f1 = _pct(overlap["f1"]) if overlap else "-"
+    return [_pct(exact["precision"]), _pct(exact["recall"]), _pct(exact["f1"]), overlap_f1, str(exact["support"])]
+
+
+def _table(first: str, rows: list[list[str]]) -> list[str]:
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+    return [line([first, *COLUMNS]), "|---" + "|---:" * len(COLUMNS) + "|", *map(line, rows)]
+
+
+def markdown_report(scores: dict[str, Any], meta: dict[str, Any]) -> str:
+    """The Markdown report: run details, a summary of the headline tasks, then one table per task.
+
+    Example:
+        >>> task = {"exact": {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "support": 2, "per_type": {}},
+        ...         "overlap": {"f1": 0.8, "per_type": {}}, "dropped_overlapping": {"gold": 0, "pred": 1}}
+        >>> print(markdown_report({"claim_cue": task}, {}).splitlines()[9])
+        | Claim cue | 100.0 | 50.0 | 66.7 | 80.0 | 2 |
+    """
+    lines = ["# Evaluation results", ""]
+    lines += [f"- {key}: {value}" for key, value in meta.items()]
+    lines += ["", "Exact: seqeval strict IOB2 span match on words. Overlap: F1 of characters shared with gold spans "
+              "of the same type. Scores ×100.", "", "## Summary", ""]
+    summary = [[TITLES[name], *_cells(scores[name]["exact"], scores[name]["overlap"])]
+               for name in HEADLINE_TASKS if name in scores]
+    lines += _table("Task", summary)
+    lines += ["", f"Mean exact F1 of these tasks (`overall_f1`): {_pct(flat_metrics(scores)['overall_f1'])}"]
+    for name in TASKS:
+        if name not in scores:
+            continue
+        task = scores[name]
+        rows = [["**overall**", *_cells(task["exact"], task["overlap"])]]
+        rows += [[type_name, *_cells(exact, task["overlap"]["per_type"].get(type_name))]
+                 for type_name, exact in task["exact"]["per_type"].items()]
+        dropped = task.get("dropped_overlapping", {})
+        lines += ["", f"## {TITLES[name]}", "", *_table("Type", rows), "",
+                  f"Articles scored: {task.get('articles', '-')}. Overlapping spans left out of exact scoring: "
+                  f"gold {dropped.get('gold', 0)}, predicted {dropped.get('pred', 0)}."]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(scores: dict[str, Any], out_dir: str | Path, meta: dict[str, Any]) -> tuple[Path, Path]:
+    """Write ``eval_results.json`` and ``eval_results.md`` into ``out_dir``; returns both paths.
+
+    ``meta`` describes the run (model, data, articles, device, seconds, ...); values that are not JSON (paths)
+    are written as strings.
+
+    Example:
+        >>> json_path, md_path = write_report(span_scores(gold, predictions), "runs/x/model",
+        ...                                   {"model": "runs/x/model", "articles": len(gold)})  # doctest: +SKIP
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = out / JSON_FILE, out / MARKDOWN_FILE
+    document = {"meta": meta, "summary": flat_metrics(scores), "scores": scores}
+    json_path.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
+    md_path.write_text(markdown_report(scores, meta), encoding="utf-8")
+    logger.debug("wrote %s and %s", json_path, md_path)
+    return json_path, md_path
+
+
+def format_summary(scores: dict[str, Any]) -> str:
+    """A plain-text table of every scored task (×100) and ``overall_f1``, for logs.
+
+    Example:
+        >>> task = {"exact": {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "support": 2}, "overlap": {"f1": 0.8}}
+        >>> print(format_summary({"claim_cue": task}))
+        task                      exact P  exact R exact F1 overlap F1  support
+        claim_cue                   100.0     50.0     66.7       80.0        2
+        overall_f1                                     66.7
+    """
+    lines = [f"{'task':<24} {'exact P':>8} {'exact R':>8} {'exact F1':>8} {'overlap F1':>10} {'support':>8}"]
+    for name in TASKS:
+        if name in scores:
+            exact, overlap = scores[name]["exact"], scores[name]["overlap"]
+            lines.append(f"{name:<24} {_pct(exact['precision']):>8} {_pct(exact['recall']):>8} "
+                         f"{_pct(exact['f1']):>8} {_pct(overlap['f1']):>10} {exact['support']:>8}")
+    lines.append(f"{'overall_f1':<24} {'':>8} {'':>8} {_pct(flat_metrics(scores)['overall_f1']):>8}")
+    return "\n".join(lines)
