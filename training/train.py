@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from transformers import AutoConfig, AutoTokenizer, set_seed
+from transformers.trainer_utils import get_last_checkpoint
 
 from inference.backbone import resolve_backbone
 from inference.modeling import EventClaimConfig, EventClaimModel
@@ -95,6 +96,12 @@ def train(config: ExperimentConfig, resume: str | bool | None = None) -> dict:
         processing_class=tokenizer,
         schema=schema,
     )
+    if resume is True:
+        resume = get_last_checkpoint(args.output_dir) if Path(args.output_dir).is_dir() else None
+        if resume is None:
+            raise FileNotFoundError(f"--resume: no checkpoint-* folder in {args.output_dir}; train without --resume")
+    if resume:
+        logger.info("resuming from %s", resume)
     result = trainer.train(resume_from_checkpoint=resume)
     metrics = dict(result.metrics)
     metrics["train_tokens_per_second"] = trainer.state.num_input_tokens_seen / max(metrics["train_runtime"], 1e-9)
@@ -103,9 +110,12 @@ def train(config: ExperimentConfig, resume: str | bool | None = None) -> dict:
 
     model_dir = Path(args.output_dir) / MODEL_SUBDIR
     if trainer.is_world_process_zero():
-        trainer.save_model(str(model_dir))  # safetensors, config with the label lists, tokenizer
+        # Not trainer.save_model: it adds a pickled training_args.bin; the arguments go in as JSON instead.
+        trainer.model.save_pretrained(model_dir)  # safetensors + config.json with the label lists
+        tokenizer.save_pretrained(model_dir)
         schema.save(model_dir)
         config.save(model_dir)
+        (model_dir / "training_args.json").write_text(args.to_json_string())
         (model_dir / "train_results.json").write_text(json.dumps(metrics, indent=2) + "\n")
         if test_articles:
             start = time.perf_counter()
@@ -116,6 +126,9 @@ def train(config: ExperimentConfig, resume: str | bool | None = None) -> dict:
                     "device": str(args.device), "seconds": round(time.perf_counter() - start, 1)}
             write_report(scores, model_dir, meta)
             logger.info("test results:\n%s", format_summary(scores))
+    # Every process waits for the first one's save and test run, then the process group is closed cleanly.
+    trainer.accelerator.wait_for_everyone()
+    trainer.accelerator.end_training()
     return metrics
 
 
