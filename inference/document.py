@@ -210,6 +210,21 @@ def _fragments(data: Any, text: str) -> list[Span]:
     return sorted(_span(d, text) for d in data)
 
 
+def iter_json_lines(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(line number, object)`` for each non-blank line; bad JSON is a ``DataError`` naming file and line."""
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise DataError(f"invalid JSON: {error}", path, number) from None
+            if not isinstance(data, dict):
+                raise DataError(f"expected a JSON object, got {type(data).__name__}", path, number)
+            yield number, data
+
+
 def read_jsonl(path: str | Path) -> list[Article]:
     """Read articles from a JSON Lines file; errors name the file and line.
 
@@ -217,22 +232,14 @@ def read_jsonl(path: str | Path) -> list[Article]:
         >>> articles = read_jsonl("data/release/dev.jsonl")  # doctest: +SKIP
     """
     articles = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-                if not isinstance(data, dict):
-                    raise DataError(f"expected a JSON object, got {type(data).__name__}")
-                article = Article.from_dict(data)
-            except json.JSONDecodeError as error:
-                raise DataError(f"invalid JSON: {error}", path, number) from None
-            except DataError as error:
-                raise DataError(str(error), path, number) from None
-            if not article.id:
-                article.id = f"{Path(path).stem}:{number}"
-            articles.append(article)
+    for number, data in iter_json_lines(path):
+        try:
+            article = Article.from_dict(data)
+        except DataError as error:
+            raise DataError(str(error), path, number) from None
+        if not article.id:
+            article.id = f"{Path(path).stem}:{number}"
+        articles.append(article)
     return articles
 
 

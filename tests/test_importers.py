@@ -221,6 +221,15 @@ def test_jsonl_round_trip_and_errors(tmp_path, articles):
         read_jsonl(bad)
 
 
+def test_jsonl_event_type_outside_the_schema(tmp_path, articles):
+    row = articles[0].to_dict()
+    row["events"][0]["arguments"][0]["role"] = "Killer"
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    with pytest.raises(DataError, match=r"a\.jsonl: article 'fx-1': unknown role 'Killer' for Life:Die; accepted: A"):
+        load_articles(path)
+
+
 def test_unknown_format_is_named(tmp_path):
     with pytest.raises(ValueError, match="unknown format 'xml'; accepted: auto, jsonl, bio-jsonl"):
         load_articles(tmp_path, format="xml")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from inference.document import Article, read_jsonl
+from inference.document import Article, DataError, read_jsonl
 from inference.schema import LabelSchema
 
 from .bio import read_bio_jsonl, read_conll
@@ -19,8 +19,8 @@ from .report import ImportReport
 
 FORMATS = ("jsonl", "bio-jsonl", "conll", "brat", "polnear", "m2e2")
 
-__all__ = ["FORMATS", "ImportReport", "detect_format", "load_articles", "read_bio_jsonl", "read_brat_dir",
-           "read_conll", "read_m2e2", "read_polnear"]
+__all__ = ["FORMATS", "ImportReport", "check_schema", "detect_format", "load_articles", "read_bio_jsonl",
+           "read_brat_dir", "read_conll", "read_m2e2", "read_polnear"]
 
 
 def detect_format(path: str | Path) -> str:
@@ -53,6 +53,17 @@ def detect_format(path: str | Path) -> str:
     raise ValueError(f"{path}: cannot tell the format from the name; pass one of {', '.join(FORMATS)}")
 
 
+def check_schema(articles: list[Article], schema: LabelSchema, path: str | Path) -> None:
+    """Raise ``DataError`` naming the file, the article and the accepted values for a type or role not in the schema."""
+    for article in articles:
+        for event in article.events:
+            for role in [None, *(a.role for a in event.arguments)]:
+                try:
+                    schema.check_event(event.type, role)
+                except ValueError as error:
+                    raise DataError(f"article {article.id!r}: {error}", path) from None
+
+
 def load_articles(path: str | Path, format: str = "auto", errors: str = "raise",
                   schema: LabelSchema | None = None) -> tuple[list[Article], ImportReport]:
     """Read articles in any supported format.
@@ -64,7 +75,9 @@ def load_articles(path: str | Path, format: str = "auto", errors: str = "raise",
         raise ValueError(f"errors={errors!r}; accepted: 'raise', 'skip'")
     name = detect_format(path) if format == "auto" else format
     if name == "jsonl":
-        return read_jsonl(path), ImportReport()
+        articles = read_jsonl(path)
+        check_schema(articles, schema or LabelSchema.default(), path)
+        return articles, ImportReport()
     if name == "bio-jsonl":
         return read_bio_jsonl(path, errors, schema)
     if name == "conll":

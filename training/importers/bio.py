@@ -6,12 +6,11 @@ parts, linked into claims by :func:`inference.decoding.link_claims`; labels nami
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 from inference.decoding import link_claims
-from inference.document import Article, DataError, Event, Span
+from inference.document import Article, DataError, Event, Span, iter_json_lines
 from inference.schema import CLAIM_PARTS, LabelSchema
 
 from .report import ImportReport
@@ -59,17 +58,13 @@ def read_bio_jsonl(path: str | Path, errors: str = "raise", schema: LabelSchema 
     """
     path, schema, report = Path(path), schema or LabelSchema.default(), ImportReport()
     articles = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                tokens, labels = row["tokens"], row["labels"]
-            except (json.JSONDecodeError, KeyError, TypeError) as error:
-                raise DataError(f"expected a JSON object with 'tokens' and 'labels': {error}", path, number) from None
-            article_id = f"{row.get('id', path.stem)}:{number}"
-            articles.append(_guarded(article_id, tokens, labels, schema, report, (path, number), errors))
+    for number, row in iter_json_lines(path):
+        try:
+            tokens, labels = row["tokens"], row["labels"]
+        except KeyError as error:
+            raise DataError(f"missing key {error}; each line needs 'tokens' and 'labels'", path, number) from None
+        article_id = f"{row.get('id', path.stem)}:{number}"
+        articles.append(_guarded(article_id, tokens, labels, schema, report, (path, number), errors))
     return [a for a in articles if a is not None], report
 
 
