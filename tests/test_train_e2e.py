@@ -15,6 +15,7 @@ import yaml
 from safetensors.torch import load_file
 
 from tests.conftest import FIXTURES, ROOT
+from training.config import load_config
 
 TASKS = {"trigger_identification", "trigger_classification", "argument_classification",
          "claim_source", "claim_cue", "claim_content"}
@@ -61,6 +62,8 @@ def test_train_then_evaluate(tmp_path, tiny_model_dir):
         assert (model_dir / name).is_file(), name
     assert not list(model_dir.glob("*.bin")), "weights and arguments are saved without pickle"
     assert json.loads((model_dir / "train_results.json").read_text())["train_tokens_per_second"] > 0
+    resolved = load_config(model_dir / "training_config.yaml")  # the saved config is complete and reads back
+    assert resolved.training["metric_for_best_model"] == "overall_f1" and resolved.data.max_length == 32
     state = json.loads((tmp_path / "run" / "checkpoint-6" / "trainer_state.json").read_text())
     assert [h["step"] for h in state["log_history"] if "eval_overall_f1" in h] == [3, 6]  # span F1 on dev
     assert state["best_model_checkpoint"] is not None

@@ -21,7 +21,7 @@ from inference.document import write_jsonl
 from inference.predictor import Predictor
 
 from .evaluation import evaluate_articles
-from .importers import load_articles
+from .importers import load_paths
 from .report import format_summary, write_report
 
 logger = logging.getLogger("training.evaluate")
@@ -41,12 +41,7 @@ def main(argv: list[str] | None = None) -> dict:
     options = parser.parse_args(argv)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
 
-    gold = []
-    for path in options.data:
-        articles, report = load_articles(path, format=options.format)
-        if report:
-            logger.info("%s: %s", path, report)
-        gold.extend(articles)
+    gold = load_paths(options.data, options.format)
     predictor = Predictor.from_pretrained(options.model, device=options.device, batch_size=options.batch_size,
                                           window=options.window, stride=options.stride)
     start = time.perf_counter()

@@ -11,6 +11,7 @@ Reads top to bottom: config -> data -> labels -> model -> arguments -> trainer -
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import time
@@ -28,7 +29,7 @@ from .collator import WindowCollator
 from .config import ExperimentConfig, load_config
 from .evaluation import evaluate_articles
 from .features import build_dataset
-from .importers import load_articles
+from .importers import load_paths
 from .report import format_summary, write_report
 from .trainer import ExtractionTrainer
 
@@ -49,16 +50,6 @@ TRAINING_DEFAULTS = {
 }
 
 
-def load_split(paths: list[str], data_format: str, limit: int | None = None) -> list:
-    articles = []
-    for path in paths:
-        loaded, report = load_articles(path, format=data_format)
-        if report:
-            logger.info("%s: %s", path, report)
-        articles.extend(loaded)
-    return articles[:limit] if limit else articles
-
-
 def build_model(config: ExperimentConfig, schema: LabelSchema) -> tuple[EventClaimModel, object]:
     """A trained extractor folder continues training; any other name is a backbone that gets fresh heads."""
     source = resolve_backbone(config.model.model_name_or_path)
@@ -72,14 +63,15 @@ def build_model(config: ExperimentConfig, schema: LabelSchema) -> tuple[EventCla
 
 def train(config: ExperimentConfig, resume: str | bool | None = None) -> dict:
     """Train, save the best model with its tokenizer, schema and config, and evaluate it on the test data."""
-    args = config.training_arguments(**{k: v for k, v in TRAINING_DEFAULTS.items() if k not in config.training})
+    config = dataclasses.replace(config, training={**TRAINING_DEFAULTS, **config.training})  # saved resolved
+    args = config.training_arguments()
     set_seed(args.seed)
     schema = LabelSchema.default()
 
     data = config.data
-    train_articles = load_split(data.train, data.format, data.max_train_articles)
-    dev_articles = load_split(data.dev, data.format, data.max_dev_articles)
-    test_articles = load_split(data.test, data.format)
+    train_articles = load_paths(data.train, data.format)[: data.max_train_articles]
+    dev_articles = load_paths(data.dev, data.format)[: data.max_dev_articles]
+    test_articles = load_paths(data.test, data.format)
     logger.info("articles: %d train, %d dev, %d test", len(train_articles), len(dev_articles), len(test_articles))
 
     model, tokenizer = build_model(config, schema)

@@ -6,6 +6,8 @@ Every importer returns ``(articles, report)``; the report counts whatever was sk
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from inference.document import Article, DataError, read_jsonl
@@ -17,9 +19,11 @@ from .m2e2 import read_m2e2
 from .polnear import read_polnear
 from .report import ImportReport
 
+logger = logging.getLogger(__name__)
+
 FORMATS = ("jsonl", "bio-jsonl", "conll", "brat", "polnear", "m2e2")
 
-__all__ = ["FORMATS", "ImportReport", "check_schema", "detect_format", "load_articles", "read_bio_jsonl",
+__all__ = ["FORMATS", "ImportReport", "check_schema", "detect_format", "load_articles", "load_paths", "read_bio_jsonl",
            "read_brat_dir", "read_conll", "read_m2e2", "read_polnear"]
 
 
@@ -89,3 +93,17 @@ def load_articles(path: str | Path, format: str = "auto", errors: str = "raise",
     if name == "m2e2":
         return read_m2e2(path, errors, schema)
     raise ValueError(f"unknown format {format!r}; accepted: auto, {', '.join(FORMATS)}")
+
+
+def load_paths(paths: Sequence[str | Path], format: str = "auto") -> list[Article]:
+    """Read and concatenate several files or folders, logging what each importer skipped or merged.
+
+    Example:
+        >>> dev = load_paths(["data/release/dev.jsonl"])  # doctest: +SKIP
+    """
+    articles: list[Article] = []
+    for path in paths:
+        loaded, report = load_articles(path, format=format)
+        logger.info("%s: %d articles%s", path, len(loaded), f"; {report}" if report else "")
+        articles.extend(loaded)
+    return articles
