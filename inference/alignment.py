@@ -100,8 +100,8 @@ def spans_to_word_tags(tokens: TokenizedText, spans: Sequence[tuple[Span, str]])
     inside a word or covered no token (the first are widened to whole words, the second cannot be tagged).
 
     Example:
-        >>> tags, misaligned = spans_to_word_tags(tokenize_text(tokenizer, "He said no."), [(Span(3, 7), "cue")])
-        >>> tags, misaligned  # doctest: +SKIP
+        >>> tokens = tokenize_text(tokenizer, "He said no.")  # doctest: +SKIP
+        >>> spans_to_word_tags(tokens, [(Span(3, 7), "cue")])  # doctest: +SKIP
         (['O', 'B-cue', 'O', 'O'], 0)
     """
     starts = [s for s, _ in tokens.offsets]

@@ -36,6 +36,11 @@ class DataConfig:
     max_triggers_per_window: int = field(
         default=16, metadata={"help": "Gold triggers per window whose arguments are trained (the rest are counted)."}
     )
+    event_oversampling: int = field(
+        default=1,
+        metadata={"help": "Repeat event-only articles this many times per epoch (M2E2 has ~30x fewer spans than "
+                          "PolNeAR; without it the trigger head sees too few positives)."},
+    )
     max_train_articles: int | None = field(default=None, metadata={"help": "Use only the first N training articles."})
     max_dev_articles: int | None = field(default=None, metadata={"help": "Use only the first N dev articles."})
 
@@ -46,6 +51,8 @@ class DataConfig:
             raise ValueError(f"data.max_length={self.max_length}; accepted: 8 to 4096 tokens")
         if not 0 <= self.stride < self.max_length - 2:
             raise ValueError(f"data.stride={self.stride}; accepted: 0 <= stride < max_length - 2")
+        if self.event_oversampling < 1:
+            raise ValueError(f"data.event_oversampling={self.event_oversampling}; accepted: an integer >= 1")
         if self.max_triggers_per_window < 1:
             raise ValueError(f"data.max_triggers_per_window={self.max_triggers_per_window}; accepted: >= 1")
 
