@@ -1,8 +1,10 @@
-"""brat standoff: ``.txt`` + ``.ann`` pairs with text-bound (``T``) and event (``E``) annotations.
+"""brat standoff parsing: ``NAME.txt`` + ``NAME.ann`` with text-bound (``T``) and event (``E``) annotations.
 
-``T1<TAB>Type start end;start end<TAB>text`` (discontinuous fragments separated by ``;``) and
-``E1<TAB>Type:T4 Role:T3 Role2:T2``. A ``T`` line's text may itself contain a newline, so a line that does not start
-with an annotation id continues the previous line.
+``T1<TAB>Type start end;start end<TAB>text`` (discontinuous fragments separated by ``;``, their texts joined by a
+space in the text field) and ``E1<TAB>Type:T4 Role:T3 Role2:T2`` (the trigger first, then role:id pairs; brat numbers
+a repeated role ``Role2``). Notes (``#``), attributes (``A``/``M``), relations (``R``), normalisations (``N``) and
+equivalences (``*``) are not part of our schema: they are counted and ignored. See :mod:`.brat_articles` for turning
+the parsed annotations into articles.
 """
 
 from __future__ import annotations
@@ -11,128 +13,147 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from inference.document import Argument, Article, Claim, DataError, Event, Span
-from inference.schema import CLAIM_PARTS
+from inference.document import Span
 
-from .report import ImportReport
+from .report import ImportReport, problem
 
-ANNOTATION_ID = re.compile(r"^[TERAMN#*]\d*\t")
+# A line that does not start with an annotation id continues the previous line: a T line's text field holds the
+# annotated text verbatim, newlines included. ``#`` notes and ``*`` equivalences may have no number.
+ANNOTATION_ID = re.compile(r"(?:[TERAMN]\d+|#\d*|\*)\t")
+IGNORED = {"#": "annotator note", "A": "attribute", "M": "attribute", "R": "relation", "N": "normalisation",
+           "*": "equivalence"}
+ROLE_NUMBER = re.compile(r"(?<=\D)\d+$")  # Content2 -> Content
 
 
 @dataclass
 class TextBound:
+    """A ``T`` annotation: its type, its fragments in file order and the text written beside them."""
+
     id: str
     type: str
     fragments: list[Span]
-    line: int
+    text: str
+    line: int = 0
 
 
 @dataclass
 class BratEvent:
+    """An ``E`` annotation: type, trigger annotation id and ``(role, annotation id)`` pairs (role numbers removed)."""
+
     id: str
     type: str
-    trigger: str
-    arguments: list[tuple[str, str]] = field(default_factory=list)  # (role, annotation id)
+    trigger_id: str
+    args: list[tuple[str, str]] = field(default_factory=list)
     line: int = 0
 
 
-def parse_ann(path: Path, text: str, errors: str, report: ImportReport) -> tuple[dict[str, TextBound], list[BratEvent]]:
-    """Parse one ``.ann`` file against its text; a fragment whose text differs from the ``.txt`` is a DataError
-    (``errors="raise"``) or skipped and counted (``errors="skip"``)."""
-    lines: list[tuple[int, str]] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
-        if ANNOTATION_ID.match(line) or not lines:
-            lines.append((number, line))
-        else:  # the text of the previous annotation went on past a newline
-            lines[-1] = (lines[-1][0], lines[-1][1] + "\n" + line)
-    bounds: dict[str, TextBound] = {}
-    events: list[BratEvent] = []
-    for number, line in lines:
-        if not line.strip():
-            continue
-        kind = line[0]
-        fields = line.split("\t")
-        if kind == "T":
-            if len(fields) < 3:
-                raise DataError(f"text-bound line needs 3 tab-separated fields, got {len(fields)}", path, number)
-            bound = _text_bound(fields, text, path, number, errors, report)
-            if bound is not None:
-                bounds[bound.id] = bound
-        elif kind == "E":
-            head, *rest = fields[1].split()
-            event_type, _, trigger = head.rpartition(":")  # types may hold a colon themselves (Conflict:Attack)
-            pairs = [tuple(item.rsplit(":", 1)) for item in rest]
-            events.append(BratEvent(fields[0], event_type, trigger, [(re.sub(r"\d+$", "", r), i) for r, i in pairs],
-                                    number))
-        else:  # notes, attributes, relations, normalisations: not part of the schema
-            report.add(f"brat: {kind} line ignored")
-    return bounds, events
+@dataclass
+class BratAnnotations:
+    """What one ``.ann`` file holds once parsed and checked against its text."""
+
+    path: Path
+    bounds: dict[str, TextBound] = field(default_factory=dict)
+    events: list[BratEvent] = field(default_factory=list)
 
 
-def _text_bound(fields: list[str], text: str, path: Path, number: int, errors: str, report: ImportReport
-                ) -> TextBound | None:
-    annotation_id, (label, _, offsets), written = fields[0], fields[1].partition(" "), "\t".join(fields[2:])
-    try:
-        fragments = [Span(*map(int, part.split())) for part in offsets.split(";")]
-    except (TypeError, ValueError):
-        expected = "expected 'start end' or 'start end;start end'"
-        raise DataError(f"bad offsets {offsets!r}; {expected}", path, number) from None
-    for span in fragments:
-        if not 0 <= span.start < span.end <= len(text):
-            problem = f"{annotation_id}: offsets {span.start}-{span.end} outside the text (0-{len(text)})"
-        elif span.text_in(text) not in written:
-            problem = (f"{annotation_id}: offsets {span.start}-{span.end} read {span.text_in(text)!r}, "
-                       f"annotated {written!r}")
-        else:
-            continue
-        if errors == "raise":
-            raise DataError(problem, path, number)
-        report.add("brat: span text does not match the text file, annotation skipped")
-        return None
-    return TextBound(annotation_id, label, fragments, number)
+def read_text(path: str | Path) -> str:
+    """Read a text file exactly: brat offsets count every character, so ``\\r\\n`` must not become ``\\n``."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return handle.read()
 
 
-def to_article(article_id: str, text: str, bounds: dict[str, TextBound], events: list[BratEvent],
-               report: ImportReport, skip_types: frozenset[str] = frozenset()) -> Article:
-    """brat events become Events; an event with Source/Cue/Content roles (any case) becomes a Claim."""
-    article = Article(article_id, text)
-    for event in events:
-        if event.type in skip_types:
-            report.add(f"brat: {event.type} marker skipped")
-            continue
-        roles = [(role, bounds.get(ref)) for role, ref in event.arguments]
-        if any(bound is None for _, bound in roles) or event.trigger not in bounds:
-            report.add("brat: event refers to a skipped or missing annotation, skipped")
-            continue
-        if {role.lower() for role, _ in roles} & set(CLAIM_PARTS):
-            parts = {part: [] for part in CLAIM_PARTS}
-            for role, bound in roles:
-                if role.lower() in parts:
-                    parts[role.lower()].extend(bound.fragments)
-            article.claims.append(Claim(*(sorted(parts[p]) for p in CLAIM_PARTS)))
-        else:
-            trigger = bounds[event.trigger].fragments
-            arguments = [Argument(role, fragment) for role, bound in roles for fragment in bound.fragments]
-            article.events.append(Event(event.type, Span(trigger[0].start, trigger[-1].end), arguments))
-    return article
-
-
-def read_brat_dir(directory: str | Path, errors: str = "raise") -> tuple[list[Article], ImportReport]:
-    """Read every ``NAME.txt`` + ``NAME.ann`` pair of a folder.
+def logical_lines(content: str) -> list[tuple[int, str]]:
+    """Join continuation lines to the annotation they belong to; returns ``(first line number, line)`` pairs.
 
     Example:
-        >>> articles, report = read_brat_dir("my_corpus/")  # doctest: +SKIP
+        >>> logical_lines("T1\\tContent 0 7\\tab\\ncd\\nE1\\tAttribution:T1\\n")
+        [(1, 'T1\\tContent 0 7\\tab\\ncd'), (3, 'E1\\tAttribution:T1')]
     """
-    report = ImportReport()
-    articles = []
-    for ann in sorted(Path(directory).glob("*.ann")):
-        txt = ann.with_suffix(".txt")
-        if not txt.is_file():
-            raise DataError(f"no text file {txt.name} beside the annotations", ann)
-        text = txt.read_text(encoding="utf-8")
-        bounds, events = parse_ann(ann, text, errors, report)
-        article = to_article(ann.stem, text, bounds, events, report)
-        layers = tuple(layer for layer, items in (("events", article.events), ("claims", article.claims)) if items)
-        article.layers = layers or ("events", "claims")
-        articles.append(article)
-    return articles, report
+    lines: list[tuple[int, str]] = []
+    # The file's final newline ends the last line; it is not a newline inside the last annotation's text.
+    for number, line in enumerate(content.removesuffix("\n").split("\n"), start=1):
+        if ANNOTATION_ID.match(line) or not lines:
+            lines.append((number, line))
+        else:
+            lines[-1] = (lines[-1][0], lines[-1][1] + "\n" + line)
+    # A CRLF file leaves a "\r" at the end of each line; inside a text field a "\r\n" from the .txt stays intact.
+    return [(number, line.removesuffix("\r")) for number, line in lines]
+
+
+def parse_ann(path: str | Path, text: str, errors: str = "raise", report: ImportReport | None = None,
+              prefix: str = "brat") -> BratAnnotations:
+    """Parse one ``.ann`` file and check every fragment against ``text`` (the ``.txt`` file's content).
+
+    A malformed line or a fragment whose text differs from the ``.txt`` is a ``DataError`` naming the ``.ann`` file
+    and line (``errors="raise"``), or is skipped and counted in ``report`` as ``"<prefix>: ..."`` (``errors="skip"``).
+
+    Example:
+        >>> parsed = parse_ann("doc.ann", "He said no.")  # doctest: +SKIP
+        >>> parsed.bounds["T1"].fragments  # doctest: +SKIP
+        [Span(start=3, end=7)]
+    """
+    path, report = Path(path), report if report is not None else ImportReport()
+    parsed = BratAnnotations(path)
+    for number, line in logical_lines(read_text(path)):
+        kind = line[:1]
+        if not line.strip():
+            continue
+        if not ANNOTATION_ID.match(line):
+            problem(errors, report, f"{prefix}: malformed line skipped",
+                    f"line does not start with a brat annotation id (T1, E1, #1, ...): {line[:40]!r}", path, number)
+        elif kind == "T":
+            bound = _text_bound(line, text, path, number, errors, report, prefix)
+            if bound is not None:
+                parsed.bounds[bound.id] = bound
+        elif kind == "E":
+            event = _event(line, path, number, errors, report, prefix)
+            if event is not None:
+                parsed.events.append(event)
+        else:
+            report.add(f"{prefix}: {IGNORED.get(kind, kind)} line ignored")
+    return parsed
+
+
+def _text_bound(line: str, text: str, path: Path, number: int, errors: str, report: ImportReport,
+                prefix: str) -> TextBound | None:
+    fields = line.split("\t", 2)
+    if len(fields) < 3:
+        problem(errors, report, f"{prefix}: malformed line skipped",
+                f"{fields[0]}: expected 'T1<TAB>Type start end<TAB>text', got {line[:60]!r}", path, number)
+        return None
+    label, _, offsets = fields[1].partition(" ")
+    try:
+        fragments = [Span(*(int(n) for n in part.split())) for part in offsets.split(";")]
+    except (TypeError, ValueError):
+        problem(errors, report, f"{prefix}: malformed line skipped",
+                f"{fields[0]}: bad offsets {offsets!r}; accepted: 'start end' or 'start end;start end'", path, number)
+        return None
+    written = fields[2]
+    for span in fragments:
+        if not 0 <= span.start < span.end <= len(text):
+            problem(errors, report, f"{prefix}: span outside the text skipped",
+                    f"{fields[0]}: offsets {span.start}-{span.end} are empty or outside the text (0-{len(text)})",
+                    path, number)
+            return None
+    actual = " ".join(span.text_in(text) for span in fragments)
+    # Compare modulo whitespace: some tools write a newline of the text as a space; a shifted offset still shows.
+    if actual.split() != written.split():
+        problem(errors, report, f"{prefix}: span text mismatch skipped",
+                f"{fields[0]}: offsets {offsets} read {actual[:60]!r} in the text file but the annotation says "
+                f"{written[:60]!r}", path, number)
+        return None
+    return TextBound(fields[0], label, fragments, written, number)
+
+
+def _event(line: str, path: Path, number: int, errors: str, report: ImportReport, prefix: str) -> BratEvent | None:
+    fields = line.split("\t")
+    items = fields[1].split() if len(fields) > 1 else []
+    if not items or ":" not in items[0] or any(":" not in item for item in items):
+        problem(errors, report, f"{prefix}: malformed line skipped",
+                f"{fields[0]}: expected 'Type:T1 Role:T2 ...' after the id, got {line[len(fields[0]) + 1:]!r}",
+                path, number)
+        return None
+    # Types and roles may hold a colon themselves (Conflict:Attack:T1): the id is after the last one.
+    event_type, _, trigger = items[0].rpartition(":")
+    args = [(ROLE_NUMBER.sub("", role), ref) for role, _, ref in (item.rpartition(":") for item in items[1:])]
+    return BratEvent(fields[0], event_type, trigger, args, number)

@@ -1,0 +1,67 @@
+"""Dropping annotations that one BIO tag sequence cannot hold: overlapping claims, overlapping triggers.
+
+The model tags claims with one IOB2 sequence and triggers with another, so two claims whose spans overlap (or two
+triggers on the same words) cannot both be learnt. Importers keep the first in text order and count the rest.
+"""
+
+from __future__ import annotations
+
+from inference.document import Claim, Event, Span
+
+from .report import ImportReport
+
+
+def _claim_start(claim: Claim) -> tuple[int, int]:
+    spans = [span for _, span in claim.parts()]
+    return (min(s.start for s in spans), -max(s.end for s in spans)) if spans else (0, 0)
+
+
+def drop_overlapping_claims(claims: list[Claim], report: ImportReport, prefix: str) -> list[Claim]:
+    """Keep claims in text order, dropping any claim with a span that overlaps a span of a kept claim.
+
+    A span that two claims share exactly, with the same part (one source, two cues), is not a conflict: one BIO
+    layer tags it once. Dropped claims are counted as ``"<prefix>: overlapping claim skipped"``, shared spans as
+    ``"<prefix>: span shared by two claims kept"``.
+
+    Example:
+        >>> a = Claim([Span(0, 2)], [Span(3, 7)], [Span(8, 20)])
+        >>> b = Claim([], [Span(10, 14)], [Span(15, 20)])
+        >>> report = ImportReport()
+        >>> drop_overlapping_claims([b, a], report, "demo") == [a]
+        True
+        >>> report.to_dict()
+        {'demo: overlapping claim skipped': 1}
+    """
+    kept: list[Claim] = []
+    held: dict[Span, str] = {}  # span -> the part it is tagged as, over all kept claims
+    for claim in sorted(claims, key=_claim_start):
+        parts = list(claim.parts())
+        shared = [span for name, span in parts if held.get(span) == name]
+        if any(span.overlaps(other) and (span, name) != (other, part) for name, span in parts
+               for other, part in held.items()):
+            report.add(f"{prefix}: overlapping claim skipped")
+            continue
+        report.add(f"{prefix}: span shared by two claims kept", len(shared))
+        held.update((span, name) for name, span in parts)
+        kept.append(claim)
+    return kept
+
+
+def drop_overlapping_triggers(events: list[Event], report: ImportReport, prefix: str) -> list[Event]:
+    """Keep events in text order, dropping any event whose trigger overlaps a kept trigger.
+
+    Example:
+        >>> events = [Event("Life:Die", Span(0, 6)), Event("Conflict:Attack", Span(3, 9))]
+        >>> report = ImportReport()
+        >>> [e.type for e in drop_overlapping_triggers(events, report, "demo")]
+        ['Life:Die']
+        >>> report.to_dict()
+        {'demo: overlapping trigger skipped': 1}
+    """
+    kept: list[Event] = []
+    for event in sorted(events, key=lambda e: (e.trigger.start, -e.trigger.end)):
+        if any(event.trigger.overlaps(other.trigger) for other in kept):
+            report.add(f"{prefix}: overlapping trigger skipped")
+            continue
+        kept.append(event)
+    return kept
