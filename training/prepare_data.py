@@ -2,13 +2,12 @@
 
 Usage::
 
-    python -m training.prepare_data --shared ../shared/data --out data/release [--seed 13]
+    python -m training.prepare_data --shared ../shared/data --out data/release
 
 PolNeAR's train split -> train; its published dev split -> half dev, half test (PolNeAR's own test split is held back
-by the data's owners). M2E2's articles -> 80 % train, 10 % dev, 10 % test. Articles are ordered by a stable hash of
-their id and the seed, then cut at those fractions, so the split is the same on every machine and never cuts an
-article. Known quirks of the corpora are skipped with ``errors="skip"``: each skip is counted in
-``import_report.json`` beside ``{train,dev,test}.jsonl``.
+by the data's owners). M2E2's articles -> 80 % train, 10 % dev, 10 % test, each article by a stable hash of its id,
+so the split is the same on every machine and never cuts an article. Known quirks of the corpora are skipped with
+``errors="skip"``: each skip is counted in ``import_report.json`` beside ``{train,dev,test}.jsonl``.
 """
 
 from __future__ import annotations
@@ -28,32 +27,34 @@ logger = logging.getLogger("training.prepare_data")  # not __name__: run with -m
 SPLITS = ("train", "dev", "test")
 
 
-def stable_key(article_id: str, seed: int) -> str:
-    """A hex digest of the seed and an article id, the same in every run (Python's ``hash`` is salted per process).
+def bucket(article_id: str) -> float:
+    """A stable number in [0, 1) from an article id (Python's ``hash`` is salted per process).
 
     Example:
-        >>> stable_key("VOA_EN_NW_2016.04.19.3291980", 13) == stable_key("VOA_EN_NW_2016.04.19.3291980", 13)
+        >>> bucket("VOA_EN_NW_2016.04.19.3291980") == bucket("VOA_EN_NW_2016.04.19.3291980")
         True
     """
-    return hashlib.sha256(f"{seed}:{article_id}".encode()).hexdigest()
+    return int(hashlib.sha1(article_id.encode("utf-8")).hexdigest()[:8], 16) / 16**8
 
 
-def split(articles: list[Article], dev: float, test: float, seed: int) -> dict[str, list[Article]]:
-    """Cut whole articles into train/dev/test: dev and test get ``round(fraction * n)`` articles each.
+def split(articles: list[Article], dev: float, test: float) -> dict[str, list[Article]]:
+    """Assign whole articles to train/dev/test by their id's bucket: dev below ``dev``, test below ``dev + test``.
 
     Example:
-        >>> parts = split([Article(str(i), "x") for i in range(10)], dev=0.1, test=0.1, seed=13)
+        >>> parts = split([Article(str(i), "x") for i in range(10)], dev=0.5, test=0.5)
         >>> [len(parts[name]) for name in SPLITS]
-        [8, 1, 1]
+        [0, 4, 6]
     """
     if not (0 <= dev and 0 <= test and dev + test <= 1):
         raise ValueError(f"dev={dev}, test={test}; accepted: fractions >= 0 that sum to at most 1")
-    ordered = sorted(articles, key=lambda a: stable_key(a.id, seed))
-    n_dev, n_test = round(dev * len(ordered)), round(test * len(ordered))
-    return {"dev": ordered[:n_dev], "test": ordered[n_dev : n_dev + n_test], "train": ordered[n_dev + n_test :]}
+    out: dict[str, list[Article]] = {name: [] for name in SPLITS}
+    for article in articles:
+        b = bucket(article.id)
+        out["dev" if b < dev else "test" if b < dev + test else "train"].append(article)
+    return out
 
 
-def prepare(shared: Path, out: Path, seed: int = 13) -> dict[str, list[Article]]:
+def prepare(shared: Path, out: Path) -> dict[str, list[Article]]:
     """Import PolNeAR and M2E2 from ``shared``, write the splits and the import report to ``out``."""
     report = ImportReport()
     corpora = {}
@@ -62,8 +63,8 @@ def prepare(shared: Path, out: Path, seed: int = 13) -> dict[str, list[Article]]
                        ("m2e2", shared / "m2e2" / "text_only_event.json")):
         corpora[name], skipped = load_articles(path, errors="skip")
         report.merge(skipped)
-    held_out = split(corpora["polnear dev"], dev=0.5, test=0.5, seed=seed)
-    events = split(corpora["m2e2"], dev=0.1, test=0.1, seed=seed)
+    held_out = split(corpora["polnear dev"], dev=0.5, test=0.5)
+    events = split(corpora["m2e2"], dev=0.1, test=0.1)
     splits = {
         "train": corpora["polnear train"] + held_out["train"] + events["train"],
         "dev": held_out["dev"] + events["dev"],
@@ -71,7 +72,7 @@ def prepare(shared: Path, out: Path, seed: int = 13) -> dict[str, list[Article]]
     }
     out.mkdir(parents=True, exist_ok=True)
     for name in SPLITS:
-        articles = sorted(splits[name], key=lambda a: a.id)  # a stable file order, whatever the seed
+        articles = splits[name]
         write_jsonl(articles, out / f"{name}.jsonl")
         logger.info("%s: %d articles (%d claim-annotated, %d event-annotated), %d claims, %d events", name,
                     len(articles), sum("claims" in a.layers for a in articles),
@@ -86,10 +87,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=Path("../shared/data"), help="Folder of the corpora.")
     parser.add_argument("--out", type=Path, default=Path("data/release"), help="Where to write the splits.")
-    parser.add_argument("--seed", type=int, default=13, help="Seed of the article hash that cuts the splits.")
     options = parser.parse_args(argv)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    prepare(options.shared, options.out, options.seed)
+    prepare(options.shared, options.out)
 
 
 if __name__ == "__main__":

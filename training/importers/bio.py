@@ -108,7 +108,8 @@ def to_articles(sequences: Iterator[LabelledTokens], path: Path, errors: str, sc
         parts = {part: [span for span, kind in spans if kind == part] for part in CLAIM_PARTS}
         events = [Event(kind, span) for span, kind in spans if kind not in CLAIM_PARTS]
         claims = link_claims(parts["source"], parts["cue"], parts["content"])
-        articles.append(Article(article_id, text, events, claims, layers=layers, meta={"corpus": path.name}))
+        meta = {"corpus": "bio", "file": path.name}
+        articles.append(Article(article_id, text, events, claims, layers=layers, meta=meta))
     return articles, report
 
 

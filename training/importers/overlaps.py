@@ -11,9 +11,9 @@ from inference.document import Claim, Event, Span
 from .report import ImportReport
 
 
-def _claim_start(claim: Claim) -> tuple[int, int]:
-    spans = [span for _, span in claim.parts()]
-    return (min(s.start for s in spans), -max(s.end for s in spans)) if spans else (0, 0)
+def _text_order(claim: Claim) -> list[Span]:
+    """A claim's spans in text order: claims compare by their first span, then their next, and so on."""
+    return sorted(span for _, span in claim.parts())
 
 
 def drop_overlapping_claims(claims: list[Claim], report: ImportReport, prefix: str) -> list[Claim]:
@@ -34,7 +34,7 @@ def drop_overlapping_claims(claims: list[Claim], report: ImportReport, prefix: s
     """
     kept: list[Claim] = []
     held: dict[Span, str] = {}  # span -> the part it is tagged as, over all kept claims
-    for claim in sorted(claims, key=_claim_start):
+    for claim in sorted(claims, key=_text_order):
         parts = list(claim.parts())
         shared = [span for name, span in parts if held.get(span) == name]
         if any(span.overlaps(other) and (span, name) != (other, part) for name, span in parts
@@ -59,7 +59,7 @@ def drop_overlapping_triggers(events: list[Event], report: ImportReport, prefix:
         {'demo: overlapping trigger skipped': 1}
     """
     kept: list[Event] = []
-    for event in sorted(events, key=lambda e: (e.trigger.start, -e.trigger.end)):
+    for event in sorted(events, key=lambda e: e.trigger.start):  # stable: on the same start, the first in the file
         if any(event.trigger.overlaps(other.trigger) for other in kept):
             report.add(f"{prefix}: overlapping trigger skipped")
             continue
