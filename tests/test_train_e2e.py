@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
+from huggingface_hub import ModelCard
 from safetensors.torch import load_file
 
 from tests.conftest import FIXTURES, ROOT
@@ -58,7 +59,7 @@ def test_train_then_evaluate(tmp_path, tiny_model_dir):
     run(sys.executable, "-m", "training.train", "--config", str(config))
     model_dir = tmp_path / "run" / "model"
     for name in ("model.safetensors", "config.json", "tokenizer.json", "schema.json", "training_config.yaml",
-                 "train_results.json", "eval_results.json", "eval_results.md"):
+                 "train_results.json", "eval_results.json", "eval_results.md", "README.md"):
         assert (model_dir / name).is_file(), name
     assert not list(model_dir.glob("*.bin")), "weights and arguments are saved without pickle"
     assert json.loads((model_dir / "train_results.json").read_text())["train_tokens_per_second"] > 0
@@ -67,6 +68,14 @@ def test_train_then_evaluate(tmp_path, tiny_model_dir):
     state = json.loads((tmp_path / "run" / "checkpoint-6" / "trainer_state.json").read_text())
     assert [h["step"] for h in state["log_history"] if "eval_overall_f1" in h] == [3, 6]  # span F1 on dev
     assert state["best_model_checkpoint"] is not None
+
+    card = ModelCard.load(model_dir / "README.md")
+    assert "{{" not in card.text and "{%" not in card.text
+    assert card.data.pipeline_tag == "token-classification" and card.data.license == "apache-2.0"
+    test_scores = json.loads((model_dir / "eval_results.json").read_text())["scores"]
+    reported = {r.metric_name: r.metric_value for r in card.data.eval_results}
+    assert reported["Claim cue exact F1"] == round(100 * test_scores["claim_cue"]["exact"]["f1"], 1)
+    assert f"| Claim cue | {100 * test_scores['claim_cue']['exact']['precision']:.1f} |" in card.text
 
     out = tmp_path / "eval"
     run(sys.executable, "-m", "training.evaluate", "--model", str(model_dir), "--data",

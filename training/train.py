@@ -31,6 +31,7 @@ from .config import ExperimentConfig, load_config
 from .evaluation import evaluate_articles
 from .features import build_dataset
 from .importers import load_paths
+from .model_card import write_model_card
 from .report import format_summary, write_report
 from .trainer import ExtractionTrainer
 
@@ -130,6 +131,7 @@ def train(config: ExperimentConfig, resume: str | bool | None = None) -> dict:
                     "device": str(args.device), "seconds": round(time.perf_counter() - start, 1)}
             write_report(scores, model_dir, meta)
             logger.info("test results:\n%s", format_summary(scores))
+        write_model_card(model_dir)
     # Every process waits for the first one's save and test run, then the process group is closed cleanly.
     trainer.accelerator.wait_for_everyone()
     trainer.accelerator.end_training()
