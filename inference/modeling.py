@@ -34,6 +34,7 @@ class EventClaimConfig(PretrainedConfig):
         classifier_dropout: float = 0.1,
         window: int = 256,
         stride: int = 64,
+        trigger_threshold: float | None = None,
         **kwargs,
     ) -> None:
         schema = LabelSchema.default()
@@ -43,6 +44,7 @@ class EventClaimConfig(PretrainedConfig):
         self.argument_labels = argument_labels or schema.argument_labels
         self.classifier_dropout = classifier_dropout
         self.window, self.stride = window, stride  # how articles are cut at inference: as in training
+        self.trigger_threshold = trigger_threshold  # P(not O) that makes a trigger; None: argmax (see calibration)
         super().__init__(**kwargs)
 
     def encoder_config(self) -> PretrainedConfig:

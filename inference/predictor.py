@@ -34,6 +34,26 @@ class _ArticleState:
     arguments: dict[int, list[tuple[Span, str, float]]] = field(default_factory=dict)  # trigger position -> args
 
 
+def tag_probabilities(logits: torch.Tensor, o_threshold: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-position (probability, label index) of the chosen tag; label 0 must be ``O``.
+
+    With ``o_threshold`` a position takes its best non-``O`` label as soon as ``1 - P(O)`` reaches the threshold, which
+    recovers tags a model learnt to under-predict from incompletely annotated data (M2E2 leaves many real triggers
+    unlabelled, so the trigger head is taught that they are ``O`` and its argmax misses them).
+
+    Example:
+        >>> logits = torch.tensor([[[2.0, 1.0, 0.0]]]).log()  # P = (2/3, 1/3, 0)
+        >>> tag_probabilities(logits)[1].tolist(), tag_probabilities(logits, o_threshold=0.3)[1].tolist()
+        ([[0]], [[1]])
+    """
+    probs = logits.float().softmax(-1)  # (B, T, C)
+    if o_threshold is None:
+        return probs.max(-1)
+    best, best_index = probs[..., 1:].max(-1)  # (B, T) each
+    tagged = (1.0 - probs[..., 0]) >= o_threshold
+    return torch.where(tagged, best, probs[..., 0]), torch.where(tagged, best_index + 1, 0)
+
+
 class Predictor:
     """Extracts events and claims from raw texts with a trained :class:`EventClaimModel`.
 
@@ -44,7 +64,8 @@ class Predictor:
 
     def __init__(self, model: EventClaimModel, tokenizer, schema: LabelSchema | None = None, *,
                  window: int | None = None, stride: int | None = None, batch_size: int = 16,
-                 device: str | torch.device | None = None, threshold: float = 0.0) -> None:
+                 device: str | torch.device | None = None, threshold: float = 0.0,
+                 trigger_threshold: float | None = None) -> None:
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.model = model.to(self.device).eval()
         self.tokenizer = tokenizer
@@ -52,6 +73,8 @@ class Predictor:
         config = model.config
         self.window, self.stride = window or config.window, config.stride if stride is None else stride
         self.batch_size, self.threshold = batch_size, threshold
+        # A word is a trigger when P(not O) reaches this (None: plain argmax); tuned on dev, saved in the config.
+        self.trigger_threshold = trigger_threshold if trigger_threshold is not None else config.trigger_threshold
         self.claim_labels, self.trigger_labels = config.claim_labels, config.trigger_labels
         self.argument_labels = config.argument_labels
         self._role_masks = {t: self._role_mask(roles) for t, roles in self.schema.event_roles.items()}
@@ -93,7 +116,7 @@ class Predictor:
         out = self.model(input_ids, attention_mask, return_hidden=True)
         # Plain lists: the per-word loop below reads single values, which is slow on tensors.
         claim_p, claim_i = (t.tolist() for t in out.claim_logits.float().softmax(-1).max(-1))  # (B, T) each
-        trig_p, trig_i = (t.tolist() for t in out.trigger_logits.float().softmax(-1).max(-1))
+        trig_p, trig_i = (t.tolist() for t in tag_probabilities(out.trigger_logits, self.trigger_threshold))
         for b, (state, window) in enumerate(batch):
             starts = state.tokens.word_starts
             triggers = []

@@ -69,3 +69,18 @@ def test_long_article_is_windowed_without_duplicates(predictor, articles):
     parts = [span for claim in article.claims for _, span in claim.parts()]
     assert len(parts) == len(set(parts))
     assert all(not a.overlaps(b) for a, b in zip(sorted(parts), sorted(parts)[1:], strict=False))
+
+
+def test_trigger_threshold_finds_more_triggers_and_calibration_picks_the_best(predictor, articles):
+    from training.calibration import GRID, calibrate_trigger_threshold
+
+    texts = [a.text for a in articles]
+    predictor.trigger_threshold = None
+    argmax = sum(len(p.events) for p in predictor.predict(texts))
+    predictor.trigger_threshold = 0.05
+    low = sum(len(p.events) for p in predictor.predict(texts))
+    assert low >= argmax  # a lower bar for "not O" never tags fewer trigger words
+    best, results = calibrate_trigger_threshold(predictor, articles)
+    assert list(results) == [None, *GRID]
+    assert best == max(results, key=lambda t: results[t]) and predictor.trigger_threshold == best
+    predictor.trigger_threshold = None

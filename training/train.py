@@ -26,6 +26,7 @@ from inference.modeling import EventClaimConfig, EventClaimModel
 from inference.predictor import Predictor
 from inference.schema import LabelSchema
 
+from .calibration import calibrate_trigger_threshold
 from .collator import WindowCollator
 from .config import ExperimentConfig, load_config
 from .evaluation import evaluate_articles
@@ -115,6 +116,9 @@ def train(config: ExperimentConfig, resume: str | bool | None = None) -> dict:
 
     model_dir = Path(args.output_dir) / MODEL_SUBDIR
     if trainer.is_world_process_zero():
+        predictor = Predictor(trainer.model, tokenizer, schema, batch_size=args.per_device_eval_batch_size,
+                              device=args.device)
+        trainer.model.config.trigger_threshold, _ = calibrate_trigger_threshold(predictor, dev_articles)
         # Not trainer.save_model: it adds a pickled training_args.bin; the arguments go in as JSON instead.
         trainer.model.save_pretrained(model_dir)  # safetensors + config.json with the label lists
         tokenizer.save_pretrained(model_dir)
@@ -124,8 +128,6 @@ def train(config: ExperimentConfig, resume: str | bool | None = None) -> dict:
         (model_dir / "train_results.json").write_text(json.dumps(metrics, indent=2) + "\n")
         if test_articles:
             start = time.perf_counter()
-            predictor = Predictor(trainer.model, tokenizer, schema, batch_size=args.per_device_eval_batch_size,
-                                  device=args.device)
             scores, _ = evaluate_articles(predictor, test_articles, progress=True)
             meta = {"model": str(model_dir), "data": data.test, "articles": len(test_articles),
                     "device": str(args.device), "seconds": round(time.perf_counter() - start, 1)}
