@@ -35,6 +35,7 @@ class EventClaimConfig(PretrainedConfig):
         window: int = 256,
         stride: int = 64,
         trigger_threshold: float | None = None,
+        argument_threshold: float | None = None,
         **kwargs,
     ) -> None:
         schema = LabelSchema.default()
@@ -44,7 +45,8 @@ class EventClaimConfig(PretrainedConfig):
         self.argument_labels = argument_labels or schema.argument_labels
         self.classifier_dropout = classifier_dropout
         self.window, self.stride = window, stride  # how articles are cut at inference: as in training
-        self.trigger_threshold = trigger_threshold  # P(not O) that makes a trigger; None: argmax (see calibration)
+        # P(not O) that makes a trigger / an argument; None: argmax (see training/calibration.py)
+        self.trigger_threshold, self.argument_threshold = trigger_threshold, argument_threshold
         super().__init__(**kwargs)
 
     def encoder_config(self) -> PretrainedConfig:

@@ -65,7 +65,7 @@ class Predictor:
     def __init__(self, model: EventClaimModel, tokenizer, schema: LabelSchema | None = None, *,
                  window: int | None = None, stride: int | None = None, batch_size: int = 16,
                  device: str | torch.device | None = None, threshold: float = 0.0,
-                 trigger_threshold: float | None = None) -> None:
+                 trigger_threshold: float | None = None, argument_threshold: float | None = None) -> None:
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.model = model.to(self.device).eval()
         self.tokenizer = tokenizer
@@ -73,8 +73,10 @@ class Predictor:
         config = model.config
         self.window, self.stride = window or config.window, config.stride if stride is None else stride
         self.batch_size, self.threshold = batch_size, threshold
-        # A word is a trigger when P(not O) reaches this (None: plain argmax); tuned on dev, saved in the config.
+        # A word is a trigger (an argument) when P(not O) reaches this (None: plain argmax); tuned on dev, saved in
+        # the model config by training.calibration.
         self.trigger_threshold = trigger_threshold if trigger_threshold is not None else config.trigger_threshold
+        self.argument_threshold = argument_threshold if argument_threshold is not None else config.argument_threshold
         self.claim_labels, self.trigger_labels = config.claim_labels, config.trigger_labels
         self.argument_labels = config.argument_labels
         self._role_masks = {t: self._role_mask(roles) for t, roles in self.schema.event_roles.items()}
@@ -138,7 +140,7 @@ class Predictor:
         positions = torch.tensor([[p - window.start + 1 for p, _ in triggers]], device=self.device)  # (1, K)
         logits = self.model.argument_logits(hidden, positions)[0].float()  # (K, T, A)
         masks = torch.stack([self._role_masks[event_type] for _, event_type in triggers]).to(self.device)  # (K, A)
-        probs, labels = (logits + masks[:, None, :]).softmax(-1).max(-1)  # (K, T)
+        probs, labels = tag_probabilities(logits + masks[:, None, :], self.argument_threshold)  # (K, T) each
         words = [p for p in range(window.start, window.end) if state.tokens.word_starts[p]]
         local = [p - window.start + 1 for p in words]
         for k, (position, _) in enumerate(triggers):

@@ -72,7 +72,7 @@ def test_long_article_is_windowed_without_duplicates(predictor, articles):
 
 
 def test_trigger_threshold_finds_more_triggers_and_calibration_picks_the_best(predictor, articles):
-    from training.calibration import GRID, calibrate_trigger_threshold
+    from training.calibration import GRID, calibrate_thresholds
 
     texts = [a.text for a in articles]
     predictor.trigger_threshold = None
@@ -80,7 +80,9 @@ def test_trigger_threshold_finds_more_triggers_and_calibration_picks_the_best(pr
     predictor.trigger_threshold = 0.05
     low = sum(len(p.events) for p in predictor.predict(texts))
     assert low >= argmax  # a lower bar for "not O" never tags fewer trigger words
-    best, results = calibrate_trigger_threshold(predictor, articles)
-    assert list(results) == [None, *GRID]
-    assert best == max(results, key=lambda t: results[t]) and predictor.trigger_threshold == best
-    predictor.trigger_threshold = None
+    chosen = calibrate_thresholds(predictor, articles)
+    assert list(chosen) == ["trigger_threshold", "argument_threshold"]
+    for attribute, (best, results) in chosen.items():
+        assert list(results) == [None, *GRID]
+        assert best == max(results, key=lambda t: results[t]) and getattr(predictor, attribute) == best
+    predictor.trigger_threshold = predictor.argument_threshold = None

@@ -1,8 +1,10 @@
-"""Tuning the trigger threshold on dev articles.
+"""Tuning the trigger and argument thresholds on dev articles.
 
 M2E2 leaves many real triggers unlabelled ("attack" is a labelled trigger 33 times out of 110), so the trigger head
-learns that a typical trigger word is more often ``O`` than not, and its argmax finds few triggers. Tagging a word as
-a trigger once ``P(not O)`` reaches a threshold chosen on dev recovers them; the test split is never looked at.
+learns that a typical trigger word is more often ``O`` than not, and its argmax finds few triggers; arguments suffer
+the same way. Tagging a word once ``P(not O)`` reaches a threshold chosen on dev recovers them. The trigger threshold
+is chosen first (for the mean F1 of trigger and argument classification), then the argument threshold (for argument
+classification F1). The test split is never looked at.
 
 Usage::
 
@@ -24,45 +26,58 @@ from .importers import load_paths
 logger = logging.getLogger("training.calibration")
 
 GRID = (0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1, 0.05)
-EVENT_TASKS = ("trigger_classification", "argument_classification")
+# The attribute of Predictor (and of the model config) tuned, and the tasks whose mean F1 it is tuned for.
+STEPS = (("trigger_threshold", ("trigger_classification", "argument_classification")),
+         ("argument_threshold", ("argument_classification",)))
 
 
-def calibrate_trigger_threshold(predictor: Predictor, dev: Sequence[Article], grid: Sequence[float] = GRID
-                                ) -> tuple[float | None, dict[float | None, float]]:
-    """Pick the threshold (or ``None``, plain argmax) with the best mean dev F1 of trigger and argument
-    classification; sets it on ``predictor`` and returns it with the F1 of every candidate.
+def calibrate_thresholds(predictor: Predictor, dev: Sequence[Article], grid: Sequence[float] = GRID
+                         ) -> dict[str, tuple[float | None, dict[float | None, float]]]:
+    """Pick each threshold (or ``None``, plain argmax) by dev F1; sets them on ``predictor``.
+
+    Returns ``{attribute: (best, {candidate: F1})}``.
 
     Example:
-        >>> best, f1 = calibrate_trigger_threshold(predictor, dev_articles)  # doctest: +SKIP
+        >>> chosen = calibrate_thresholds(predictor, dev_articles)  # doctest: +SKIP
+        >>> chosen["trigger_threshold"][0]  # doctest: +SKIP
+        0.2
     """
     events = [a for a in dev if "events" in a.layers]
     if not events:
-        logger.warning("no event-annotated dev article: trigger threshold left at %s", predictor.trigger_threshold)
-        return predictor.trigger_threshold, {}
-    results: dict[float | None, float] = {}
-    for threshold in (None, *grid):
-        predictor.trigger_threshold = threshold
-        scores, _ = evaluate_articles(predictor, events)
-        results[threshold] = sum(scores[task]["exact"]["f1"] for task in EVENT_TASKS) / len(EVENT_TASKS)
-        logger.info("trigger threshold %s: mean dev F1 of trigger and argument classification %.3f",
-                    threshold, results[threshold])
-    best = max(results, key=lambda t: results[t])  # ties keep the earlier candidate: argmax first
-    predictor.trigger_threshold = best
-    return best, results
+        logger.warning("no event-annotated dev article: thresholds left as they are")
+        return {}
+    chosen = {}
+    for attribute, tasks in STEPS:
+        results: dict[float | None, float] = {}
+        for threshold in (None, *grid):
+            setattr(predictor, attribute, threshold)
+            scores, _ = evaluate_articles(predictor, events)
+            results[threshold] = sum(scores[task]["exact"]["f1"] for task in tasks) / len(tasks)
+            logger.info("%s %s: mean dev F1 of %s %.3f", attribute, threshold, " and ".join(tasks), results[threshold])
+        best = max(results, key=lambda t: results[t])  # ties keep the earlier candidate: argmax first
+        setattr(predictor, attribute, best)
+        chosen[attribute] = (best, results)
+    return chosen
+
+
+def save_thresholds(predictor: Predictor) -> None:
+    """Copy the predictor's thresholds into its model's config (saved with the model from then on)."""
+    for attribute, _ in STEPS:
+        setattr(predictor.model.config, attribute, getattr(predictor, attribute))
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", required=True, help="Trained model folder; its config.json gets the threshold.")
+    parser.add_argument("--model", required=True, help="Trained model folder; its config.json gets the thresholds.")
     parser.add_argument("--data", required=True, nargs="+", help="Dev articles (never the test split).")
     parser.add_argument("--format", default="auto", help="Input format (default: detect from the path).")
     options = parser.parse_args(argv)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     predictor = Predictor.from_pretrained(options.model)
-    best, _ = calibrate_trigger_threshold(predictor, load_paths(options.data, options.format))
-    predictor.model.config.trigger_threshold = best
+    chosen = calibrate_thresholds(predictor, load_paths(options.data, options.format))
+    save_thresholds(predictor)
     predictor.model.config.save_pretrained(options.model)
-    logger.info("trigger threshold %s written to %s/config.json", best, options.model)
+    logger.info("%s written to %s/config.json", {k: best for k, (best, _) in chosen.items()}, options.model)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from inference.modeling import EventClaimConfig, EventClaimModel
 from inference.predictor import Predictor
 from inference.schema import LabelSchema
 
-from .calibration import calibrate_trigger_threshold
+from .calibration import calibrate_thresholds, save_thresholds
 from .collator import WindowCollator
 from .config import ExperimentConfig, load_config
 from .evaluation import evaluate_articles
@@ -118,7 +118,8 @@ def train(config: ExperimentConfig, resume: str | bool | None = None) -> dict:
     if trainer.is_world_process_zero():
         predictor = Predictor(trainer.model, tokenizer, schema, batch_size=args.per_device_eval_batch_size,
                               device=args.device)
-        trainer.model.config.trigger_threshold, _ = calibrate_trigger_threshold(predictor, dev_articles)
+        calibrate_thresholds(predictor, dev_articles)
+        save_thresholds(predictor)
         # Not trainer.save_model: it adds a pickled training_args.bin; the arguments go in as JSON instead.
         trainer.model.save_pretrained(model_dir)  # safetensors + config.json with the label lists
         tokenizer.save_pretrained(model_dir)
