@@ -17,17 +17,10 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 from inference.schema import LabelSchema
 
 from .config import CONFIG_FILE
-from .span_metrics import HEADLINE_TASKS
+from .report import TITLES, percent
+from .span_metrics import HEADLINE_TASKS, TASKS
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "model_card.md"
-TASK_TITLES = {
-    "trigger_identification": "Trigger identification",
-    "trigger_classification": "Trigger classification",
-    "argument_classification": "Argument classification",
-    "claim_source": "Claim source",
-    "claim_cue": "Claim cue",
-    "claim_content": "Claim content",
-}
 TRAINING_DATA = {
     "PolNeAR v1.0.0": "political news attribution relations (networkdynamics/PolNeAR): US political news of 7 "
                       "publishers, Nov 2015 – Oct 2016, brat standoff; no licence stated for the annotations, the "
@@ -40,10 +33,6 @@ HYPERPARAMETERS = {
                  "warmup_steps", "weight_decay", "lr_scheduler_type", "seed"],
     "data": ["max_length", "stride", "event_oversampling"],
 }
-
-
-def _percent(value: float) -> str:
-    return f"{100 * value:.1f}"
 
 
 def write_model_card(model_dir: str | Path, model_id: str | None = None) -> Path:
@@ -63,9 +52,9 @@ def write_model_card(model_dir: str | Path, model_id: str | None = None) -> Path
 
     scores = evaluation["scores"] if evaluation else {}
     rows = [
-        {"task": title, "precision": _percent(s["exact"]["precision"]), "recall": _percent(s["exact"]["recall"]),
-         "f1": _percent(s["exact"]["f1"]), "overlap_f1": _percent(s["overlap"]["f1"]), "support": s["exact"]["support"]}
-        for name, title in TASK_TITLES.items() if (s := scores.get(name))
+        {"task": TITLES[name], "precision": percent(s["exact"]["precision"]), "recall": percent(s["exact"]["recall"]),
+         "f1": percent(s["exact"]["f1"]), "overlap_f1": percent(s["overlap"]["f1"]), "support": s["exact"]["support"]}
+        for name in TASKS if name != "claims" and (s := scores.get(name))  # the three parts are listed one by one
     ]
     card_data = ModelCardData(
         language="en",
@@ -78,7 +67,7 @@ def write_model_card(model_dir: str | Path, model_id: str | None = None) -> Path
         eval_results=[
             EvalResult(task_type="token-classification", dataset_type="polnear-m2e2-heldout",
                        dataset_name="PolNeAR dev half + M2E2 held-out articles", metric_type="f1",
-                       metric_name=f"{TASK_TITLES[name]} exact F1",
+                       metric_name=f"{TITLES[name]} exact F1",
                        metric_value=round(100 * scores[name]["exact"]["f1"], 1))
             for name in HEADLINE_TASKS if name in scores
         ] or None,

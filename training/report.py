@@ -25,13 +25,15 @@ TITLES = {
 COLUMNS = ("Exact P", "Exact R", "Exact F1", "Overlap F1", "Support")
 
 
-def _pct(value: float) -> str:
+def percent(value: float) -> str:
+    """A score in [0, 1] as a percentage with one decimal: ``0.8042`` -> ``"80.4"``."""
     return f"{100 * value:.1f}"
 
 
 def _cells(exact: dict[str, Any], overlap: dict[str, Any] | None) -> list[str]:
-    overlap_f1 = _pct(overlap["f1"]) if overlap else "-"
-    return [_pct(exact["precision"]), _pct(exact["recall"]), _pct(exact["f1"]), overlap_f1, str(exact["support"])]
+    overlap_f1 = percent(overlap["f1"]) if overlap else "-"
+    return [percent(exact["precision"]), percent(exact["recall"]), percent(exact["f1"]), overlap_f1,
+            str(exact["support"])]
 
 
 def _table(first: str, rows: list[list[str]]) -> list[str]:
@@ -57,7 +59,7 @@ def markdown_report(scores: dict[str, Any], meta: dict[str, Any]) -> str:
     summary = [[TITLES[name], *_cells(scores[name]["exact"], scores[name]["overlap"])]
                for name in HEADLINE_TASKS if name in scores]
     lines += _table("Task", summary)
-    lines += ["", f"Mean exact F1 of these tasks (`overall_f1`): {_pct(flat_metrics(scores)['overall_f1'])}"]
+    lines += ["", f"Mean exact F1 of these tasks (`overall_f1`): {percent(flat_metrics(scores)['overall_f1'])}"]
     for name in TASKS:
         if name not in scores:
             continue
@@ -106,7 +108,7 @@ def format_summary(scores: dict[str, Any]) -> str:
     for name in TASKS:
         if name in scores:
             exact, overlap = scores[name]["exact"], scores[name]["overlap"]
-            lines.append(f"{name:<24} {_pct(exact['precision']):>8} {_pct(exact['recall']):>8} "
-                         f"{_pct(exact['f1']):>8} {_pct(overlap['f1']):>10} {exact['support']:>8}")
-    lines.append(f"{'overall_f1':<24} {'':>8} {'':>8} {_pct(flat_metrics(scores)['overall_f1']):>8}")
+            lines.append(f"{name:<24} {percent(exact['precision']):>8} {percent(exact['recall']):>8} "
+                         f"{percent(exact['f1']):>8} {percent(overlap['f1']):>10} {exact['support']:>8}")
+    lines.append(f"{'overall_f1':<24} {'':>8} {'':>8} {percent(flat_metrics(scores)['overall_f1']):>8}")
     return "\n".join(lines)
