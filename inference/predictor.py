@@ -64,7 +64,7 @@ class Predictor:
 
     def __init__(self, model: EventClaimModel, tokenizer, schema: LabelSchema | None = None, *,
                  window: int | None = None, stride: int | None = None, batch_size: int = 16,
-                 device: str | torch.device | None = None, threshold: float = 0.0,
+                 device: str | torch.device | None = None, min_score: float = 0.0,
                  trigger_threshold: float | None = None, argument_threshold: float | None = None) -> None:
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.model = model.to(self.device).eval()
@@ -72,7 +72,7 @@ class Predictor:
         self.schema = schema or LabelSchema.default()
         config = model.config
         self.window, self.stride = window or config.window, config.stride if stride is None else stride
-        self.batch_size, self.threshold = batch_size, threshold
+        self.batch_size, self.min_score = batch_size, min_score  # spans scoring less are left out
         # A word is a trigger (an argument) when P(not O) reaches this (None: plain argmax); tuned on dev, saved in
         # the model config by training.calibration.
         self.trigger_threshold = trigger_threshold if trigger_threshold is not None else config.trigger_threshold
@@ -149,17 +149,17 @@ class Predictor:
 
     def _assemble(self, article_id: str, text: str, state: _ArticleState) -> Article:
         words = sorted(state.claim)
-        threshold = self.threshold
+        min_score = self.min_score
 
         def decoded(table: dict[int, tuple[str, float]]) -> list[tuple[Span, str, float]]:
             spans = decode_word_tags([table[p][0] for p in words], [table[p][1] for p in words], state.tokens, words)
-            return [item for item in spans if item[2] >= threshold]
+            return [item for item in spans if item[2] >= min_score]
 
         first_token = {state.tokens.offsets[p][0]: p for p in words}
         events = []
         for span, event_type, score in decoded(state.trigger):
             arguments = [Argument(role, arg, s) for arg, role, s in state.arguments.get(first_token[span.start], [])
-                         if s >= threshold and not arg.overlaps(span)]
+                         if s >= min_score and not arg.overlaps(span)]
             events.append(Event(event_type, span, arguments, score))
         parts = {"source": [], "cue": [], "content": []}
         scores = {}
