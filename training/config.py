@@ -64,10 +64,17 @@ class ModelConfig:
         metadata={"help": "Backbone encoder (the offline default, a hub id or a folder), or a trained model folder."},
     )
     classifier_dropout: float = field(default=0.1, metadata={"help": "Dropout before the heads."})
+    head_learning_rate: float | None = field(
+        default=None,
+        metadata={"help": "Peak learning rate of the three heads (the encoder takes training.learning_rate); None: "
+                          "the same as the encoder. Freshly initialised heads learn faster at a higher rate."},
+    )
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.classifier_dropout < 1.0:
             raise ValueError(f"model.classifier_dropout={self.classifier_dropout}; accepted: 0 <= p < 1")
+        if self.head_learning_rate is not None and not 0.0 < self.head_learning_rate < 1.0:
+            raise ValueError(f"model.head_learning_rate={self.head_learning_rate}; accepted: 0 < rate < 1, or null")
 
 
 @dataclass

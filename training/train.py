@@ -22,6 +22,7 @@ from transformers.trainer_utils import get_last_checkpoint
 
 from inference.backbone import resolve_backbone
 from inference.document import Article
+from inference.hub import resolve_model_dir
 from inference.modeling import EventClaimConfig, EventClaimModel
 from inference.predictor import Predictor
 from inference.schema import LabelSchema
@@ -64,11 +65,13 @@ def oversample_events(articles: list[Article], factor: int) -> list[Article]:
 
 
 def build_model(config: ExperimentConfig, schema: LabelSchema) -> tuple[EventClaimModel, object]:
-    """A trained extractor folder continues training; any other name is a backbone that gets fresh heads."""
+    """A trained extractor (a folder or a published hub id) continues training; any other name is a backbone that gets
+    fresh heads."""
     source = resolve_backbone(config.model.model_name_or_path)
-    tokenizer = AutoTokenizer.from_pretrained(source)
     if AutoConfig.from_pretrained(source).model_type == EventClaimConfig.model_type:
-        return EventClaimModel.from_pretrained(source), tokenizer
+        source = resolve_model_dir(source)  # a hub id: weights, tokenizer and schema fetched together
+        return EventClaimModel.from_pretrained(source), AutoTokenizer.from_pretrained(source)
+    tokenizer = AutoTokenizer.from_pretrained(source)
     model = EventClaimModel.from_encoder(source, schema, classifier_dropout=config.model.classifier_dropout,
                                          window=config.data.max_length, stride=config.data.stride)
     return model, tokenizer
@@ -101,6 +104,7 @@ def train(config: ExperimentConfig, resume: str | bool | None = None) -> dict:
         eval_dataset=dev_articles,  # whole articles: evaluation decodes spans, see ExtractionTrainer
         processing_class=tokenizer,
         schema=schema,
+        head_learning_rate=config.model.head_learning_rate,
     )
     if resume is True:
         resume = get_last_checkpoint(args.output_dir) if Path(args.output_dir).is_dir() else None

@@ -27,9 +27,27 @@ class ExtractionTrainer(Trainer):
     ``eval_dataset`` is a list of gold :class:`~inference.document.Article` objects, not tokenized windows.
     """
 
-    def __init__(self, *args, schema: LabelSchema, **kwargs) -> None:
+    def __init__(self, *args, schema: LabelSchema, head_learning_rate: float | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.schema = schema
+        self.head_learning_rate = head_learning_rate
+
+    def create_optimizer(self, model=None):
+        """The stock optimizer, with the heads' parameters in groups of their own at ``head_learning_rate``.
+
+        Runs before the scheduler is made, which then scales every group's rate by the same warmup and decay.
+        """
+        optimizer = super().create_optimizer(model)
+        if self.head_learning_rate is None:
+            return optimizer
+        extractor = self.accelerator.unwrap_model(model or self.model)
+        heads = {id(p) for p in extractor.parameters()} - {id(p) for p in extractor.encoder.parameters()}
+        for group in list(optimizer.param_groups):
+            head_params = [p for p in group["params"] if id(p) in heads]
+            if head_params:
+                group["params"] = [p for p in group["params"] if id(p) not in heads]
+                optimizer.add_param_group({**group, "params": head_params, "lr": self.head_learning_rate})
+        return optimizer
 
     def evaluate(self, eval_dataset: Sequence[Article] | None = None, ignore_keys=None,
                  metric_key_prefix: str = "eval") -> dict[str, float]:
