@@ -12,6 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from .document import Span
 
@@ -32,7 +33,7 @@ class TokenizedText:
     def __len__(self) -> int:
         return len(self.input_ids)
 
-    @property
+    @cached_property  # read once per window: recomputing it made long articles quadratic
     def word_starts(self) -> list[bool]:
         """True at the first subword of each word."""
         return [i == 0 or self.word_ids[i] != self.word_ids[i - 1] for i in range(len(self.word_ids))]

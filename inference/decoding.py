@@ -1,15 +1,62 @@
-"""Turning tagged spans into linked structures: claim triples from source, cue and content spans."""
+"""Turning tagged spans into linked structures: claim triples from source, cue and content spans, and which claim
+an event is part of."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+
+import numpy as np
 
 from .document import Claim, Span
 
 
-def _gap(a: Span, b: Span) -> int:
+def char_gap(a: Span, b: Span) -> int:
     """Characters between two spans (0 when they touch or overlap)."""
     return max(b.start - a.end, a.start - b.end, 0)
+
+
+def allowed_transitions(labels: Sequence[str]) -> np.ndarray:
+    """``allowed[i, j]``: tag ``labels[j]`` may follow tag ``labels[i]`` in IOB2 (``I-x`` only after ``B-x``/``I-x``).
+
+    Example:
+        >>> allowed_transitions(["O", "B-cue", "I-cue"]).astype(int).tolist()
+        [[1, 1, 0], [1, 1, 1], [1, 1, 1]]
+    """
+    def continues(previous: str, tag: str) -> bool:
+        return not tag.startswith("I-") or previous[2:] == tag[2:] and previous != "O"
+
+    return np.array([[continues(a, b) for b in labels] for a in labels])
+
+
+def best_bio_path(log_probs: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """The most probable tag sequence that is valid IOB2, given per-word tag log-probabilities. Shape (W,).
+
+    Per-word argmax can yield ``O I-content I-content``, or cut a long content span in two with one stray ``O``; the
+    span metrics (and users) then see broken spans. Viterbi over the independent per-word distributions with the IOB2
+    transition constraints repairs that. Written here because the constraint is all we need: CRF libraries learn
+    transition weights, which would mean another training objective.
+
+    Example:
+        >>> probs = np.log([[0.45, 0.4, 0.15], [0.2, 0.1, 0.7]])  # labels O, B-x, I-x; argmax: O I-x
+        >>> best_bio_path(probs, allowed_transitions(["O", "B-x", "I-x"])).tolist()  # B-x I-x
+        [1, 2]
+    """
+    # log_probs: (W, C); allowed: (C, C)
+    words, _ = log_probs.shape
+    transition = np.where(allowed, 0.0, -np.inf)  # (C, C)
+    start_ok = np.array([allowed[:, j].all() for j in range(allowed.shape[1])])  # B-x and O may open a sequence
+    score = np.where(start_ok, log_probs[0], -np.inf)  # (C,)
+    back = np.zeros(log_probs.shape, dtype=np.int64)  # (W, C)
+    for w in range(1, words):
+        candidates = score[:, None] + transition  # (C previous, C next)
+        back[w] = candidates.argmax(0)
+        score = candidates.max(0) + log_probs[w]
+    path = np.empty(words, dtype=np.int64)
+    path[-1] = score.argmax()
+    for w in range(words - 1, 0, -1):
+        path[w - 1] = back[w, path[w]]
+    return path
 
 
 def link_claims(sources: Sequence[Span], cues: Sequence[Span], contents: Sequence[Span],
@@ -30,8 +77,14 @@ def link_claims(sources: Sequence[Span], cues: Sequence[Span], contents: Sequenc
     if not claims:
         return []
 
+    starts = [anchor.start for anchor in anchors]
+
     def nearest(span: Span) -> Claim:
-        index = min(range(len(anchors)), key=lambda i: (_gap(span, anchors[i]), i))
+        # Anchors are tags of one sequence, so they do not overlap: the nearest is the last one starting before the
+        # span or the first one starting at or after it. Bisecting keeps a long article linear, not quadratic.
+        after = bisect_left(starts, span.start)
+        index = min(range(max(after - 1, 0), min(after + 1, len(anchors))),
+                    key=lambda i: (char_gap(span, anchors[i]), i))
         return claims[index]
 
     for span in sorted(sources):
@@ -44,3 +97,24 @@ def link_claims(sources: Sequence[Span], cues: Sequence[Span], contents: Sequenc
             parts = [scores[span] for _, span in claim.parts() if span in scores]
             claim.score = sum(parts) / len(parts) if parts else None
     return claims
+
+
+def claim_of_events(triggers: Sequence[Span], claims: Sequence[Claim]) -> list[int | None]:
+    """For each trigger, the index of the claim whose content holds it (``None``: the article itself asserts it).
+
+    This is what tells "the army killed 5 people" (reported as fact) from "the ministry says the army killed 5
+    people" (a source's claim). Content fragments are tags of one sequence, so they do not overlap and at most one
+    holds a trigger.
+
+    Example:
+        >>> claim_of_events([Span(8, 14), Span(30, 34)], [Claim(cue=[Span(3, 7)], content=[Span(8, 20)])])
+        [0, None]
+    """
+    fragments = sorted((span, index) for index, claim in enumerate(claims) for span in claim.content)
+    starts = [span.start for span, _ in fragments]
+    links: list[int | None] = []
+    for trigger in triggers:
+        at = bisect_right(starts, trigger.start) - 1  # the last fragment starting at or before the trigger
+        holds = at >= 0 and trigger.end <= fragments[at][0].end
+        links.append(fragments[at][1] if holds else None)
+    return links

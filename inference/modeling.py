@@ -47,6 +47,10 @@ class EventClaimConfig(PretrainedConfig):
         self.window, self.stride = window, stride  # how articles are cut at inference: as in training
         # P(not O) that makes a trigger / an argument; None: argmax (see training/calibration.py)
         self.trigger_threshold, self.argument_threshold = trigger_threshold, argument_threshold
+        # id2label names the claim head's outputs (the head every article trains); the trigger and argument heads'
+        # labels are the lists above. A saved config keeps the id2label it was saved with.
+        kwargs.setdefault("id2label", dict(enumerate(self.claim_labels)))
+        kwargs.setdefault("label2id", {label: int(i) for i, label in kwargs["id2label"].items()})
         super().__init__(**kwargs)
 
     def encoder_config(self) -> PretrainedConfig:

@@ -7,17 +7,20 @@ score a user gets.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 from tqdm.auto import tqdm
 from transformers import AutoTokenizer
 
 from .alignment import TokenizedText, Window, decode_word_tags, plan_windows, tokenize_text
-from .decoding import link_claims
+from .decoding import allowed_transitions, best_bio_path, link_claims
 from .document import Argument, Article, Event, Span
+from .hub import resolve_model_dir
 from .modeling import EventClaimModel
 from .schema import SCHEMA_FILE, LabelSchema
 
@@ -29,7 +32,7 @@ class _ArticleState:
     """Per-word predictions of one article, filled window by window (only from the window that owns each word)."""
 
     tokens: TokenizedText
-    claim: dict[int, tuple[str, float]] = field(default_factory=dict)  # first-subword position -> (tag, prob)
+    claim: dict[int, np.ndarray] = field(default_factory=dict)  # first-subword position -> tag log-probs (C,)
     trigger: dict[int, tuple[str, float]] = field(default_factory=dict)
     arguments: dict[int, list[tuple[Span, str, float]]] = field(default_factory=dict)  # trigger position -> args
 
@@ -72,6 +75,9 @@ class Predictor:
         self.schema = schema or LabelSchema.default()
         config = model.config
         self.window, self.stride = window or config.window, config.stride if stride is None else stride
+        if not 0 <= self.stride < self.window - 2:
+            raise ValueError(f"window={self.window}, stride={self.stride}: accepted 0 <= stride < window - 2 (the "
+                             "window holds [CLS] and [SEP] too)")
         self.batch_size, self.min_score = batch_size, min_score  # spans scoring less are left out
         # A word is a trigger (an argument) when P(not O) reaches this (None: plain argmax); tuned on dev, saved in
         # the model config by training.calibration.
@@ -79,12 +85,19 @@ class Predictor:
         self.argument_threshold = argument_threshold if argument_threshold is not None else config.argument_threshold
         self.claim_labels, self.trigger_labels = config.claim_labels, config.trigger_labels
         self.argument_labels = config.argument_labels
+        self._claim_transitions = allowed_transitions(self.claim_labels)
+        # Fast tokenizers are not safe to call from two threads at once ("Already borrowed"); the model is.
+        self._tokenizer_lock = threading.Lock()
         self._role_masks = {t: self._role_mask(roles) for t, roles in self.schema.event_roles.items()}
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, **kwargs) -> Predictor:
-        """Load model, tokenizer and schema saved together in one folder (or a hub id)."""
-        model = EventClaimModel.from_pretrained(path)
+    def from_pretrained(cls, path: str | Path, dtype: torch.dtype = torch.float32, **kwargs) -> Predictor:
+        """Load model, tokenizer and schema saved together in one folder (or a hub id).
+
+        Weights stored in fp16 (the shipped model) are loaded as ``dtype``: float32 by default, which CPUs run fastest.
+        """
+        path = resolve_model_dir(path)  # a hub id is fetched into the local cache first
+        model = EventClaimModel.from_pretrained(path, dtype=dtype)
         tokenizer = AutoTokenizer.from_pretrained(path)
         schema = LabelSchema.load(path) if (Path(path) / SCHEMA_FILE).is_file() else None
         return cls(model, tokenizer, schema, **kwargs)
@@ -95,19 +108,27 @@ class Predictor:
         return torch.tensor([0.0 if label in allowed else float("-inf") for label in self.argument_labels])
 
     @torch.inference_mode()
-    def predict(self, texts: Sequence[str], ids: Sequence[str] | None = None, progress: bool = False) -> list[Article]:
-        """Predict events and claims for each text; character offsets index into that text."""
-        states = [_ArticleState(tokenize_text(self.tokenizer, text)) for text in texts]
-        size = self.window - 2  # room for [CLS] and [SEP]
-        jobs = [(i, w) for i, state in enumerate(states) for w in plan_windows(len(state.tokens), size, self.stride)]
-        jobs.sort(key=lambda job: job[1].end - job[1].start, reverse=True)  # similar lengths batch with little padding
-        batches = range(0, len(jobs), self.batch_size)
-        for b in tqdm(batches, desc="windows", unit="batch", disable=not progress):
-            self._run_batch([(states[i], w) for i, w in jobs[b : b + self.batch_size]])
+    def predict(self, texts: Sequence[str], ids: Sequence[str] | None = None, progress: bool = False,
+                min_score: float | None = None, batch_size: int | None = None) -> list[Article]:
+        """Predict events and claims for each text; character offsets index into that text.
+
+        ``min_score`` leaves out spans whose mean tag probability is lower; ``batch_size`` counts windows per forward
+        pass (both default to the predictor's).
+        """
+        batch_size = batch_size or self.batch_size
         ids = ids or [str(i) for i in range(len(texts))]
         if len(ids) != len(texts):
             raise ValueError(f"got {len(ids)} ids for {len(texts)} texts; give one id per text or none")
-        return [self._assemble(i, text, state) for i, text, state in zip(ids, texts, states, strict=True)]
+        with self._tokenizer_lock:
+            states = [_ArticleState(tokenize_text(self.tokenizer, text)) for text in texts]
+        size = self.window - 2  # room for [CLS] and [SEP]
+        jobs = [(i, w) for i, state in enumerate(states) for w in plan_windows(len(state.tokens), size, self.stride)]
+        jobs.sort(key=lambda job: job[1].end - job[1].start, reverse=True)  # similar lengths batch with little padding
+        batches = range(0, len(jobs), batch_size)
+        for b in tqdm(batches, desc="windows", unit="batch", disable=not progress):
+            self._run_batch([(states[i], w) for i, w in jobs[b : b + batch_size]])
+        min_score = self.min_score if min_score is None else min_score
+        return [self._assemble(i, text, state, min_score) for i, text, state in zip(ids, texts, states, strict=True)]
 
     def _run_batch(self, batch: list[tuple[_ArticleState, Window]]) -> None:
         tok = self.tokenizer
@@ -117,7 +138,7 @@ class Predictor:
         attention_mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows], device=self.device)
         out = self.model(input_ids, attention_mask, return_hidden=True)
         # Plain lists: the per-word loop below reads single values, which is slow on tensors.
-        claim_p, claim_i = (t.tolist() for t in out.claim_logits.float().softmax(-1).max(-1))  # (B, T) each
+        claim_log_probs = out.claim_logits.float().log_softmax(-1).cpu().numpy()  # (B, T, C): decoded per article
         trig_p, trig_i = (t.tolist() for t in tag_probabilities(out.trigger_logits, self.trigger_threshold))
         for b, (state, window) in enumerate(batch):
             starts = state.tokens.word_starts
@@ -126,7 +147,7 @@ class Predictor:
                 if not starts[position]:
                     continue
                 local = position - window.start + 1
-                state.claim[position] = (self.claim_labels[claim_i[b][local]], claim_p[b][local])
+                state.claim[position] = claim_log_probs[b, local]
                 tag = self.trigger_labels[trig_i[b][local]]
                 state.trigger[position] = (tag, trig_p[b][local])
                 if tag != "O":
@@ -147,9 +168,17 @@ class Predictor:
             tags = [self.argument_labels[i] for i in labels[k, local].tolist()]
             state.arguments[position] = decode_word_tags(tags, probs[k, local].tolist(), state.tokens, words)
 
-    def _assemble(self, article_id: str, text: str, state: _ArticleState) -> Article:
+    def _claim_tags(self, state: _ArticleState, words: list[int]) -> dict[int, tuple[str, float]]:
+        """The article's best valid IOB2 claim tags, word by word, with each chosen tag's probability."""
+        if not words:
+            return {}
+        log_probs = np.stack([state.claim[p] for p in words])  # (W, C)
+        path = best_bio_path(log_probs, self._claim_transitions)  # (W,)
+        chosen = np.exp(log_probs[np.arange(len(words)), path]).tolist()
+        return {p: (self.claim_labels[i], score) for p, i, score in zip(words, path.tolist(), chosen, strict=True)}
+
+    def _assemble(self, article_id: str, text: str, state: _ArticleState, min_score: float) -> Article:
         words = sorted(state.claim)
-        min_score = self.min_score
 
         def decoded(table: dict[int, tuple[str, float]]) -> list[tuple[Span, str, float]]:
             spans = decode_word_tags([table[p][0] for p in words], [table[p][1] for p in words], state.tokens, words)
@@ -163,7 +192,7 @@ class Predictor:
             events.append(Event(event_type, span, arguments, score))
         parts = {"source": [], "cue": [], "content": []}
         scores = {}
-        for span, part, score in decoded(state.claim):
+        for span, part, score in decoded(self._claim_tags(state, words)):
             parts[part].append(span)
             scores[span] = score
         claims = link_claims(parts["source"], parts["cue"], parts["content"], scores)

@@ -1,5 +1,8 @@
-from inference.decoding import link_claims
-from inference.document import Span
+from hypothesis import given
+from hypothesis import strategies as st
+
+from inference.decoding import char_gap, claim_of_events, link_claims
+from inference.document import Claim, Span
 
 
 def test_parts_join_their_nearest_cue():
@@ -25,3 +28,35 @@ def test_content_without_cue_is_its_own_claim_and_scores_average():
 
 def test_nothing_gives_no_claims():
     assert link_claims([Span(0, 3)], [], []) == []
+
+
+def disjoint_spans(draw_positions: list[int]) -> list[Span]:
+    """Disjoint spans from sorted distinct cut points: [p0, p1), [p2, p3), ..."""
+    points = sorted(set(draw_positions))
+    return [Span(a, b) for a, b in zip(points[::2], points[1::2], strict=False)]
+
+
+@given(st.lists(st.integers(0, 200), max_size=30), st.data())
+def test_linking_is_nearest_cue_by_brute_force(positions, data):
+    # Parts and cues are tags of one sequence: disjoint. Deal them out at random as cues, sources and contents.
+    spans = disjoint_spans(positions)
+    roles = data.draw(st.lists(st.sampled_from(["cue", "source", "content"]), min_size=len(spans),
+                               max_size=len(spans)))
+    cues = [s for s, r in zip(spans, roles, strict=True) if r == "cue"]
+    others = {r: [s for s, role in zip(spans, roles, strict=True) if role == r] for r in ("source", "content")}
+    claims = link_claims(others["source"], cues, others["content"])
+    anchors = sorted(cues) or sorted(others["content"])
+    assert len(claims) == len(anchors)  # one claim per cue (per content fragment when there is no cue)
+    if not anchors:
+        return
+    for role in ("source", "content") if cues else ("source",):
+        for span in others[role]:
+            best = min(range(len(anchors)), key=lambda i: (char_gap(span, anchors[i]), i))
+            assert span in getattr(claims[best], role)
+
+
+def test_events_point_to_the_claim_whose_content_holds_them():
+    claims = [Claim(cue=[Span(0, 4)], content=[Span(5, 20), Span(40, 50)]), Claim(cue=[Span(21, 25)],
+                                                                                content=[Span(26, 35)])]
+    triggers = [Span(5, 9), Span(18, 22), Span(27, 30), Span(45, 50), Span(60, 61), Span(0, 2)]
+    assert claim_of_events(triggers, claims) == [0, None, 1, 0, None, None]

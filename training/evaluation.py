@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from inference.api import extract
 from inference.document import Article
 from inference.predictor import Predictor
 
@@ -12,12 +13,14 @@ from .span_metrics import span_scores
 
 def evaluate_articles(predictor: Predictor, gold: Sequence[Article], progress: bool = False
                       ) -> tuple[dict, list[Article]]:
-    """Predict every gold article's text and score the predictions; returns ``(scores, predictions)``.
+    """Run :func:`inference.extract` on every gold article's text and score the results; returns
+    ``(scores, predictions)``. Scoring the user-facing results makes the measured score the one users get.
 
     Example:
         >>> scores, predictions = evaluate_articles(Predictor.from_pretrained("runs/x/model"), dev)  # doctest: +SKIP
         >>> scores["claim_cue"]["exact"]["f1"]  # doctest: +SKIP
         0.71
     """
-    predictions = predictor.predict([a.text for a in gold], ids=[a.id for a in gold], progress=progress)
+    results = extract([a.text for a in gold], model=predictor, progress=progress)
+    predictions = [result.to_article(a.id, a.text) for result, a in zip(results, gold, strict=True)]
     return span_scores(list(gold), predictions), predictions

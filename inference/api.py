@@ -1,0 +1,89 @@
+"""``extract(text)``: events and claims from whole news articles, with the shipped default model.
+
+The model is loaded once per (model, device) and reused by every later call, from any thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import overload
+
+import torch
+
+from .predictor import Predictor
+from .results import Extraction
+
+DEFAULT_MODEL = Path(__file__).parent / "default_model"
+
+_predictors: dict[tuple[str, str], Predictor] = {}
+_loading = threading.Lock()
+
+
+def load_predictor(model: str | Path | None = None, device: str | torch.device | None = None) -> Predictor:
+    """The predictor for ``model`` (default: the shipped model) on ``device``, loaded on first use and cached.
+
+    Example:
+        >>> load_predictor() is load_predictor()  # doctest: +SKIP
+        True
+    """
+    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    path = DEFAULT_MODEL if model is None else model
+    if model is None and not (DEFAULT_MODEL / "model.safetensors").is_file():
+        raise FileNotFoundError(f"the default model is missing from {DEFAULT_MODEL}; reinstall the package or pass "
+                                "model= a trained model folder or hub id")
+    key = (str(path), str(device))
+    with _loading:  # one load per key even when several threads ask at once
+        if key not in _predictors:
+            _predictors[key] = Predictor.from_pretrained(path, device=device)
+    return _predictors[key]
+
+
+@overload
+def extract(texts: str, model: str | Path | Predictor | None = ..., *, device: str | torch.device | None = ...,
+            batch_size: int = ..., threshold: float | None = ..., progress: bool = ...) -> Extraction: ...
+@overload
+def extract(texts: Sequence[str], model: str | Path | Predictor | None = ..., *,
+            device: str | torch.device | None = ..., batch_size: int = ..., threshold: float | None = ...,
+            progress: bool = ...) -> list[Extraction]: ...
+
+
+def extract(texts, model=None, *, device=None, batch_size=16, threshold=None, progress=False):
+    """Extract events and claims from one article (a ``str``) or several (a list of ``str``, run in batches).
+
+    ``model`` is a trained model folder, a hub id or a :class:`Predictor` (default: the model shipped with this
+    package); ``device`` defaults to CUDA when present, else the CPU; ``batch_size`` counts windows of the model's
+    width per forward pass; spans scoring below ``threshold`` (mean tag probability, 0-1; default: the
+    predictor's ``min_score``, 0 unless set) are left out.
+
+    Example:
+        >>> result = extract("Police said two people were killed in Paris.")  # doctest: +SKIP
+        >>> result.to_dict()["claims"][0]["cue"]  # doctest: +SKIP
+        {'start': 7, 'end': 11, 'text': 'said'}
+    """
+    single = isinstance(texts, str)
+    batch = [texts] if single else _check_texts(texts)
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold={threshold!r}; accepted: a score between 0 and 1")
+    if batch_size < 1:
+        raise ValueError(f"batch_size={batch_size!r}; accepted: a positive number of windows")
+    predictor = model if isinstance(model, Predictor) else load_predictor(model, device)
+
+    results = [Extraction() for _ in batch]  # empty or whitespace-only texts stay empty
+    todo = [i for i, text in enumerate(batch) if text.strip()]
+    if todo:
+        articles = predictor.predict([batch[i] for i in todo], progress=progress, min_score=threshold,
+                                     batch_size=batch_size)
+        for i, article in zip(todo, articles, strict=True):
+            results[i] = Extraction.from_article(article)
+    return results[0] if single else results
+
+
+def _check_texts(texts: object) -> list[str]:
+    if not isinstance(texts, (list, tuple)):
+        raise TypeError(f"extract() takes a str or a list/tuple of str; got {type(texts).__name__}")
+    for index, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"extract() takes a str or a list/tuple of str; item {index} is {type(text).__name__}")
+    return list(texts)
