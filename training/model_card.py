@@ -1,26 +1,31 @@
 """Filling the top-level ``model_card.md`` template into a model folder's ``README.md``, from the files saved there.
 
-Every number in the card comes from ``train_results.json``, ``eval_results.json``, ``training_config.yaml`` and
-``schema.json`` in the model folder: nothing is copied by hand.
+Every number in the card comes from ``train_results.json``, ``training_args.json``, ``eval_results.json``,
+``training_config.yaml``, ``config.json`` and ``schema.json`` in the model folder: nothing is copied by hand.
 """
 
 from __future__ import annotations
 
 import json
 import platform
+import re
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import yaml
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
+from inference.backbone import DEFAULT_BACKBONE
+from inference.modeling import EventClaimConfig
 from inference.schema import LabelSchema
 
 from .config import CONFIG_FILE
-from .report import TITLES, percent
-from .span_metrics import HEADLINE_TASKS, TASKS
+from .report import JSON_FILE, TITLES, percent
+from .span_metrics import TASKS
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "model_card.md"
+CARD_FILE = "README.md"
 TRAINING_DATA = {
     "PolNeAR v1.0.0": "political news attribution relations (networkdynamics/PolNeAR): US political news of 7 "
                       "publishers, Nov 2015 – Oct 2016, brat standoff; no licence stated for the annotations, the "
@@ -28,11 +33,152 @@ TRAINING_DATA = {
     "M2E2": "text event annotations of VOA news (limanling/m2e2), 8 ACE event types with arguments; no licence "
             "stated, VOA text.",
 }
-HYPERPARAMETERS = {
-    "training": ["learning_rate", "num_train_epochs", "per_device_train_batch_size", "gradient_accumulation_steps",
-                 "warmup_steps", "weight_decay", "lr_scheduler_type", "seed"],
-    "data": ["max_length", "stride", "event_oversampling"],
+SPLIT_NOTE = ("Splits are by article: PolNeAR train → train; PolNeAR's published dev split → half dev, half test; "
+              "M2E2 → 80 / 10 / 10 by a stable hash of the article id (`python -m training.prepare_data`).")
+# One example per label: (sentence, trigger, {role: argument}) for each M2E2 event type.
+EVENT_EXAMPLES: dict[str, tuple[str, str, dict[str, str]]] = {
+    "Conflict:Attack": ("Israeli jets bombarded the city", "bombarded", {"Attacker": "jets", "Target": "city"}),
+    "Conflict:Demonstrate": ("Thousands protested in Paris", "protested", {"Entity": "Thousands", "Place": "Paris"}),
+    "Contact:Meet": ("Trump met Kim in Singapore", "met", {"Entity": "Kim", "Place": "Singapore"}),
+    "Contact:Phone-Write": ("The president called the prime minister", "called", {"Entity": "president"}),
+    "Justice:Arrest-Jail": ("Police arrested two men", "arrested", {"Agent": "Police", "Person": "men"}),
+    "Life:Die": ("5,791 people have been killed", "killed", {"Victim": "people"}),
+    "Movement:Transport": ("Troops were sent to the border", "sent", {"Artifact": "Troops", "Destination": "border"}),
+    "Transaction:Transfer-Money": ("The EU gave $5 million to Ukraine", "gave",
+                                   {"Giver": "EU", "Money": "$5 million", "Recipient": "Ukraine"}),
 }
+CLAIM_EXAMPLES = {
+    "source": ("who makes the claim", '"**The health ministry in Gaza** says 5,791 people have been killed"'),
+    "cue": ("the words that attribute it", '"The health ministry in Gaza **says** 5,791 people have been killed"'),
+    "content": ("what is claimed", '"The health ministry in Gaza says **5,791 people have been killed**"'),
+}
+# Resolved TrainingArguments (training_args.json) shown in the card; max_steps replaces epochs when it is set.
+HYPERPARAMETERS = ["learning_rate", "num_train_epochs", "max_steps", "per_device_train_batch_size",
+                   "gradient_accumulation_steps", "warmup_steps", "weight_decay", "lr_scheduler_type", "optim",
+                   "seed", "bf16", "fp16"]
+DATA_HYPERPARAMETERS = ["max_length", "stride", "event_oversampling"]
+HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _event_example(event_type: str) -> str:
+    if event_type not in EVENT_EXAMPLES:
+        return "(no example: a type outside M2E2)"
+    sentence, trigger, arguments = EVENT_EXAMPLES[event_type]
+    roles = ", ".join(f"{role} = {text}" for role, text in arguments.items())
+    return f'"{sentence}": trigger **{trigger}**; {roles}'
+
+
+def _hyperparameters(config: dict[str, Any], training_args: dict[str, Any] | None) -> dict[str, Any]:
+    """The resolved training arguments when saved (every default filled in), else what the config names."""
+    arguments = training_args or config["training"]
+    keys = [k for k in HYPERPARAMETERS if not (k == "num_train_epochs" and arguments.get("max_steps", -1) > 0)
+            and not (k == "max_steps" and arguments.get("max_steps", -1) <= 0)]
+    values = {"backbone": config["model"]["model_name_or_path"],
+              "classifier_dropout": config["model"].get("classifier_dropout"),
+              "head_learning_rate": config["model"].get("head_learning_rate")}
+    values |= {key: arguments.get(key) for key in keys}
+    values |= {f"data.{key}": config["data"].get(key) for key in DATA_HYPERPARAMETERS}
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _base_model(backbone: str) -> str | None:
+    """The hub id the model was fine-tuned from, for the card's metadata; None for a local folder."""
+    if backbone in (DEFAULT_BACKBONE, f"sentence-transformers/{DEFAULT_BACKBONE}"):
+        return f"sentence-transformers/{DEFAULT_BACKBONE}"
+    return backbone if HUB_ID.fullmatch(backbone) and not Path(backbone).exists() else None
+
+
+def _shown_paths(paths: str | list[str]) -> list[str]:
+    """Data paths as the card shows them: relative paths as given, absolute ones by name (no local directories)."""
+    return [path if not Path(path).is_absolute() else Path(path).name for path in ([paths] if isinstance(paths, str)
+                                                                                    else paths)]
+
+
+def render_model_card(model_dir: str | Path, model_id: str | None = None) -> ModelCard:
+    """The model card of ``model_dir`` (a saved model folder), titled ``model_id`` (default: the run's folder name).
+
+    Example:
+        >>> card = render_model_card("runs/release/model", model_id="org/news-extractor")  # doctest: +SKIP
+        >>> card.data.eval_results[0].metric_name  # doctest: +SKIP
+        'Trigger identification exact F1'
+    """
+    model_dir = Path(model_dir)
+    model_id = model_id or model_dir.resolve().parent.name
+    config = yaml.safe_load((model_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+    train = json.loads((model_dir / "train_results.json").read_text(encoding="utf-8"))
+    training_args = _read_json(model_dir / "training_args.json")
+    evaluation = _read_json(model_dir / JSON_FILE)
+    model_config = EventClaimConfig.from_pretrained(model_dir)
+    schema = LabelSchema.load(model_dir)
+
+    scores = evaluation["scores"] if evaluation else {}
+    # The claims total is left out: its three parts are listed one by one.
+    shown = [(name, scores[name]) for name in TASKS if name != "claims" and name in scores]
+    rows = [
+        {"task": TITLES[name], "precision": percent(s["exact"]["precision"]), "recall": percent(s["exact"]["recall"]),
+         "f1": percent(s["exact"]["f1"]), "overlap_f1": percent(s["overlap"]["f1"]) if s.get("overlap") else "-",
+         "support": s["exact"]["support"]}
+        for name, s in shown
+    ]
+    if evaluation:
+        paths = _shown_paths(evaluation["meta"].get("data", []))
+        data = ", ".join(paths)
+        eval_note = (f"Measured on held-out articles ({', '.join(f'`{p}`' for p in paths)}, "
+                     f"{evaluation['meta']['articles']} articles): exact span "
+                     "match with seqeval (strict IOB2), and character-overlap F1 beside it. Scores ×100.")
+    else:
+        data = ""
+        eval_note = ("Not evaluated yet: `python -m training.evaluate --model MODEL_DIR --data TEST_FILE` writes "
+                     "`eval_results.json`; `python -m training.publish` renders the card again with it.")
+    eval_results = [
+        EvalResult(task_type="token-classification", dataset_type="news-articles",
+                   dataset_name=f"held-out articles: {data}",
+                   metric_type="f1", metric_name=f"{TITLES[name]} {kind} F1",
+                   metric_value=round(100 * s[kind]["f1"], 1))
+        for name, s in shown for kind in ("exact", "overlap") if s.get(kind)
+    ]
+    backbone = config["model"]["model_name_or_path"]
+    card_data = ModelCardData(
+        language="en",
+        license="apache-2.0",
+        library_name="transformers",
+        pipeline_tag="token-classification",
+        tags=["event-extraction", "attribution", "claims", "news"],
+        base_model=_base_model(backbone),
+        model_name=model_id,
+        eval_results=eval_results or None,
+    )
+    use_cpu = (training_args or config["training"]).get("use_cpu")
+    card = ModelCard.from_template(
+        card_data,
+        template_path=str(TEMPLATE),
+        model_id=model_id,
+        model_type=EventClaimConfig.model_type,
+        backbone=backbone,
+        window=model_config.window,
+        event_types=schema.event_types,
+        event_rows=[{"type": t, "roles": ", ".join(schema.event_roles[t]), "example": _event_example(t)}
+                    for t in schema.event_types],
+        claim_rows=[{"part": part, "meaning": CLAIM_EXAMPLES[part][0], "example": CLAIM_EXAMPLES[part][1]}
+                    for part in schema.claim_parts],
+        training_data=TRAINING_DATA,
+        train_files=", ".join(f"`{path}`" for path in _shown_paths(config["data"]["train"])),
+        split_note=SPLIT_NOTE,
+        eval_note=eval_note,
+        eval_rows=rows,
+        hyperparameters=_hyperparameters(config, training_args),
+        train_note=(f"Training took {train['train_runtime'] / 60:.1f} minutes "
+                    f"({train['train_tokens_per_second']:.0f} subword tokens/s) on "
+                    f"{'a CPU' if use_cpu else 'the accelerators present (GPU when available)'}."),
+        versions={"python": platform.python_version(),
+                  **{name: version(name) for name in ("torch", "transformers", "huggingface_hub", "safetensors",
+                                                      "datasets", "accelerate", "evaluate", "seqeval")}},
+    )
+    return card
 
 
 def write_model_card(model_dir: str | Path, model_id: str | None = None) -> Path:
@@ -42,57 +188,6 @@ def write_model_card(model_dir: str | Path, model_id: str | None = None) -> Path
         >>> write_model_card("runs/release/model")  # doctest: +SKIP
         PosixPath('runs/release/model/README.md')
     """
-    model_dir = Path(model_dir)
-    model_id = model_id or model_dir.resolve().parent.name
-    config = yaml.safe_load((model_dir / CONFIG_FILE).read_text(encoding="utf-8"))
-    train = json.loads((model_dir / "train_results.json").read_text(encoding="utf-8"))
-    evaluation_path = model_dir / "eval_results.json"
-    evaluation = json.loads(evaluation_path.read_text(encoding="utf-8")) if evaluation_path.is_file() else None
-    schema = LabelSchema.load(model_dir)
-
-    scores = evaluation["scores"] if evaluation else {}
-    rows = [
-        {"task": TITLES[name], "precision": percent(s["exact"]["precision"]), "recall": percent(s["exact"]["recall"]),
-         "f1": percent(s["exact"]["f1"]), "overlap_f1": percent(s["overlap"]["f1"]), "support": s["exact"]["support"]}
-        for name in TASKS if name != "claims" and (s := scores.get(name))  # the three parts are listed one by one
-    ]
-    card_data = ModelCardData(
-        language="en",
-        license="apache-2.0",
-        library_name="transformers",
-        pipeline_tag="token-classification",
-        tags=["event-extraction", "attribution", "claims", "news"],
-        base_model="sentence-transformers/all-MiniLM-L6-v2",
-        model_name=model_id,
-        eval_results=[
-            EvalResult(task_type="token-classification", dataset_type="polnear-m2e2-heldout",
-                       dataset_name="PolNeAR dev half + M2E2 held-out articles", metric_type="f1",
-                       metric_name=f"{TITLES[name]} exact F1",
-                       metric_value=round(100 * scores[name]["exact"]["f1"], 1))
-            for name in HEADLINE_TASKS if name in scores
-        ] or None,
-    )
-    hyperparameters = {key: config[section][key] for section, keys in HYPERPARAMETERS.items() for key in keys
-                       if key in config[section]}
-    card = ModelCard.from_template(
-        card_data,
-        template_path=str(TEMPLATE),
-        model_id=model_id,
-        backbone=config["model"]["model_name_or_path"],
-        event_types=schema.event_types,
-        roles=schema.roles,
-        training_data=TRAINING_DATA,
-        split_note="PolNeAR train → train; PolNeAR's published dev split → half dev, half test; M2E2 → 80 / 10 / 10 "
-                   "by a stable hash of the article id (`python -m training.prepare_data`).",
-        eval_articles=evaluation["meta"]["articles"] if evaluation else 0,
-        eval_rows=rows,
-        hyperparameters=hyperparameters,
-        train_minutes=round(train["train_runtime"] / 60, 1),
-        train_device=f"{platform.machine()} {'CPU' if config['training'].get('use_cpu') else 'accelerator or CPU'}",
-        tokens_per_second=round(train["train_tokens_per_second"]),
-        versions={name: version(name) for name in ("torch", "transformers", "datasets", "accelerate", "evaluate",
-                                                   "seqeval")},
-    )
-    path = model_dir / "README.md"
-    card.save(path)
+    path = Path(model_dir) / CARD_FILE
+    render_model_card(model_dir, model_id).save(path)
     return path
