@@ -1,0 +1,162 @@
+"""``python -m inference.corpus`` on a tiny random model: order, offsets, two processes, resuming after a kill, Parquet,
+errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from inference import Predictor, extract
+from inference.corpus import STOP_AFTER
+from tests.conftest import FIXTURES, ROOT
+
+TORCHRUN = (sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29563")
+
+
+def run(*args: str, check: bool = True, stop_after: int | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    if stop_after is not None:
+        env[STOP_AFTER] = str(stop_after)
+    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    if check:
+        assert result.returncode == 0, result.stderr[-4000:]
+    return result
+
+
+def corpus_command(source: Path, output: Path, model: Path, *extra: str) -> tuple[str, ...]:
+    return ("-m", "inference.corpus", "--input", str(source), "--output", str(output), "--model", str(model),
+            "--chunk-size", "2", *extra)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[dict]:
+    """11 articles: the fixtures, a long one over many windows, an empty one, non-ASCII text and one without id."""
+    texts = [json.loads(line)["text"] for line in (FIXTURES / "articles.jsonl").read_text().splitlines()]
+    rows = [{"id": f"a{i}", "text": text} for i, text in enumerate(texts)]
+    rows += [{"id": "long", "text": " ".join(texts)}, {"id": "empty", "text": ""},
+             {"id": "accents", "text": "« Nous avons été attaqués », a déclaré le maire de Créteil à l’AFP."},
+             {"text": texts[0]}, {"id": "last", "text": texts[1]}]
+    return rows
+
+
+@pytest.fixture(scope="module")
+def ids(rows) -> list[str]:
+    return [row.get("id", str(index)) for index, row in enumerate(rows)]  # row 9 has no id: its index
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, rows) -> Path:
+    path = tmp_path_factory.mktemp("corpus") / "news.jsonl"
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, corpus, tiny_model_dir) -> Path:
+    """The output of an uninterrupted one-process run."""
+    output = tmp_path_factory.mktemp("reference") / "out.jsonl"
+    run(sys.executable, *corpus_command(corpus, output, tiny_model_dir))
+    return output
+
+
+def test_one_process_output_is_extract_in_input_order(reference, rows, ids, tiny_model_dir):
+    results = read_jsonl(reference)
+    assert [r["id"] for r in results] == ids
+    assert not reference.with_name("out.jsonl.parts").exists(), "the parts are removed once merged"
+    spans = 0
+    for row, result in zip(rows, results, strict=True):
+        text = row["text"]
+        for event in result["events"]:
+            for span in [event["trigger"], *event["arguments"]]:
+                assert text[span["start"] : span["end"]] == span["text"]
+                spans += 1
+        for claim in result["claims"]:
+            for span in [claim["source"], claim["cue"], *claim["content"]]:
+                if span is not None:
+                    assert text[span["start"] : span["end"]] == span["text"]
+                    spans += 1
+    assert spans > 20, "the random model tags something, so the offsets above are really checked"
+    predictor = Predictor.from_pretrained(tiny_model_dir, device="cpu")
+    expected = [r.to_dict() for r in extract([row["text"] for row in rows], model=predictor)]
+    assert [{k: v for k, v in r.items() if k != "id"} for r in results] == expected
+
+
+def test_two_processes_killed_then_resumed_equal_one_process(tmp_path, corpus, reference, ids, tiny_model_dir):
+    output = tmp_path / "out.jsonl"
+    command = corpus_command(corpus, output, tiny_model_dir)
+    killed = run(*TORCHRUN, *command, stop_after=1, check=False)
+    assert killed.returncode != 0 and not output.exists()
+    parts = output.with_name("out.jsonl.parts")
+    names = sorted(p.name for p in parts.glob("part-*"))
+    assert names == ["part-00000-of-00002.jsonl", "part-00001-of-00002.jsonl"]
+    # Contiguous shards of 6 and 5 rows, one chunk of 2 written by each process.
+    assert [[r["id"] for r in read_jsonl(parts / name)] for name in names] == [ids[0:2], ids[6:8]]
+
+    refused = run(sys.executable, *command, check=False)  # resuming with one process would mix up the shards
+    assert refused.returncode == 2
+    assert "processes=2" in refused.stderr and "--num_processes 2" in refused.stderr
+    assert f"delete {parts}" in refused.stderr
+
+    run(*TORCHRUN, *command)
+    assert output.read_text(encoding="utf-8") == reference.read_text(encoding="utf-8")
+    assert not parts.exists()
+
+
+def test_resume_after_a_kill_keeps_what_was_written(tmp_path, corpus, reference, ids, tiny_model_dir):
+    output = tmp_path / "out.jsonl"
+    command = (sys.executable, *corpus_command(corpus, output, tiny_model_dir))
+    killed = run(*command, stop_after=2, check=False)
+    assert killed.returncode == 3 and not output.exists()
+    part = tmp_path / "out.jsonl.parts" / "part-00000-of-00001.jsonl"
+    lines = part.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["id"] for line in lines] == ids[:4]
+    # Mark row 0 to see that the resumed run keeps it rather than computing it again, and end the part with half a
+    # line, as a kill in the middle of a write leaves it.
+    lines[0] = json.dumps({**json.loads(lines[0]), "events": "kept"})
+    part.write_text("\n".join(lines) + "\n" + lines[1][:25], encoding="utf-8")
+
+    run(*command)
+    results, expected = read_jsonl(output), read_jsonl(reference)
+    assert [r["id"] for r in results] == ids, "nothing lost, nothing repeated"
+    assert results[0]["events"] == "kept"
+    assert results[1:] == expected[1:]
+
+
+def test_parquet_in_and_out(tmp_path, rows, reference, tiny_model_dir):
+    source, output = tmp_path / "news.parquet", tmp_path / "out.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), source)
+    run(sys.executable, *corpus_command(source, output, tiny_model_dir))
+    assert pq.read_table(output).to_pylist() == read_jsonl(reference)
+    events = pq.read_schema(output).field("events").type
+    assert pa.types.is_list(events) and events.value_type.field("trigger").type.names == ["start", "end", "text"]
+
+
+def test_missing_text_column_names_the_columns_found(tmp_path, tiny_model_dir):
+    source = tmp_path / "news.jsonl"
+    source.write_text(json.dumps({"id": "a", "body": "Police said two people died."}) + "\n")
+    result = run(sys.executable, *corpus_command(source, tmp_path / "out.jsonl", tiny_model_dir), check=False)
+    assert result.returncode == 2
+    assert "no column 'text'" in result.stderr and "columns found: id, body" in result.stderr
+    assert "--text-column" in result.stderr
+
+
+def test_an_existing_output_is_kept_unless_overwrite(tmp_path, tiny_model_dir):
+    source, output = tmp_path / "news.jsonl", tmp_path / "out.jsonl"
+    source.write_text(json.dumps({"id": "a", "text": "Police said two people died."}) + "\n")
+    output.write_text("old\n")
+    refused = run(sys.executable, *corpus_command(source, output, tiny_model_dir), check=False)
+    assert refused.returncode == 2 and "--overwrite" in refused.stderr
+    assert output.read_text() == "old\n"
+    run(sys.executable, *corpus_command(source, output, tiny_model_dir, "--overwrite"))
+    assert [r["id"] for r in read_jsonl(output)] == ["a"]
