@@ -15,7 +15,7 @@ from .results import Extraction
 
 STYLE = """
 body { font: 16px/1.6 Georgia, serif; margin: 0; background: #fafafa; color: #222; }
-header { padding: 12px 24px; background: #263238; color: #eee; font-family: sans-serif; font-size: 14px; }
+header { padding: 12px 24px; background: #eceff1; border-bottom: 1px solid #cfd8dc; font: 14px sans-serif; }
 header span { margin-right: 14px; }
 article { display: flex; gap: 24px; padding: 20px 24px; border-bottom: 1px solid #ddd; }
 .text { flex: 3; white-space: pre-wrap; overflow-wrap: anywhere; }

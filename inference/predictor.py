@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 from transformers import AutoTokenizer
 
 from .alignment import TokenizedText, Window, decode_word_tags, plan_windows, tokenize_text
-from .decoding import allowed_transitions, best_bio_path, link_claims
+from .decoding import allowed_transitions, best_bio_path, link_claims, same_sentence, sentence_starts
 from .document import Argument, Article, Event, Span
 from .hub import resolve_model_dir
 from .modeling import EventClaimModel
@@ -185,10 +185,13 @@ class Predictor:
             return [item for item in spans if item[2] >= min_score]
 
         first_token = {state.tokens.offsets[p][0]: p for p in words}
+        # Arguments sit in their trigger's sentence (the ACE convention M2E2 annotates by); the head reads a whole
+        # window and would otherwise pick role fillers from neighbouring sentences.
+        sentences = sentence_starts(text)
         events = []
         for span, event_type, score in decoded(state.trigger):
             arguments = [Argument(role, arg, s) for arg, role, s in state.arguments.get(first_token[span.start], [])
-                         if s >= min_score and not arg.overlaps(span)]
+                         if s >= min_score and not arg.overlaps(span) and same_sentence(arg, span, sentences)]
             events.append(Event(event_type, span, arguments, score))
         parts = {"source": [], "cue": [], "content": []}
         scores = {}

@@ -184,3 +184,18 @@ def test_shipped_default_model_works_offline():
 def test_windows_too_small_for_their_overlap_are_refused(tokenizer):
     with pytest.raises(ValueError, match="stride"):
         Predictor(make_tiny_model(tokenizer), tokenizer, window=10, stride=8)
+
+
+def test_arguments_stay_in_their_triggers_sentence(predictor):
+    # The tiny window (16 tokens) spans sentence ends, and a random argument head tags words on both sides of them.
+    text = "Police said two people were killed in Gaza. Jets bombarded the city at dawn! Officials met in Cairo."
+    ends = [text.index(". ") + 1, text.index("! ") + 1]
+
+    def sentence(offset: int) -> int:
+        return sum(offset > end for end in ends)
+
+    events = extract(text, model=predictor).events
+    arguments = [(event, argument) for event in events for argument in event.arguments]
+    assert arguments, "the random model tags arguments: the check below is not vacuous"
+    for event, argument in arguments:
+        assert sentence(argument.start) == sentence(event.trigger.start), (event.trigger.text, argument.text)
