@@ -1,14 +1,19 @@
-"""Speed and memory of ``extract`` against ``transformers.pipeline("token-classification")`` on the same weights.
+"""Speed and memory of ``extract`` against ``transformers.pipeline("token-classification")`` on the same weights, and
+against the roofline of this machine.
 
 Usage::
 
     python -m benchmarks.speed --data data/release/test.jsonl [--model DIR] [--words 600] [--articles 32]
-        [--batch-sizes 1 16] [--out benchmarks/results]
+        [--batch-sizes 1 8 32] [--long-words 100000] [--out benchmarks/results]
 
 Each (system, batch size) runs in a fresh process, so its peak memory is its own. The pipeline gets the extractor's
 encoder and claim head as a plain ``BertForTokenClassification`` with the same windows (width and stride), and does
 one tagging pass; ``extract`` does the whole job (claim tags, trigger tags, an argument pass per trigger, linking).
-The machine is shared and noisy: read the ratios (same run, same weights, same articles) more than the absolute times.
+The roofline is the words/s this machine would reach if every FLOP of the model's forward pass ran at the fp32
+matmul throughput measured here, in the same run: ``throughput / (FLOPs per token x tokens per word)``. Time to first
+result counts from the process's start (imports, model load, first call). ``--long-words`` also runs one document of
+that many words for its peak memory. The machine is shared and noisy: read the ratios (same run, same weights, same
+articles) more than the absolute times.
 """
 
 from __future__ import annotations
@@ -23,17 +28,19 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 from inference.api import DEFAULT_MODEL
 from inference.document import read_jsonl
 
 
 def make_articles(path: str, words: int, count: int) -> list[str]:
-    """``count`` articles of exactly ``words`` words, cut from real articles (short ones are joined to the next)."""
+    """``count`` articles of exactly ``words`` words, cut from real articles (short ones are joined to the next; the
+    articles are read again from the start when they run out, for one very long document)."""
     stream = " ".join(a.text for a in read_jsonl(path)).split()
-    if len(stream) < words * count:
-        raise ValueError(f"{path} holds {len(stream)} words; {words} x {count} are needed")
+    stream = stream * -(-words * count // len(stream))  # ceil: enough copies
     return [" ".join(stream[i * words : (i + 1) * words]) for i in range(count)]
 
 
@@ -79,7 +86,8 @@ def worker(system: str, batch: int, texts: list[str], model_dir: str) -> dict:
         def run(chunk: list[str]) -> None:
             pipe(chunk, stride=stride, batch_size=batch)
     load_seconds = time.perf_counter() - start
-    run(texts[:batch])  # warm-up
+    run(texts[:batch])  # warm-up, and the first result
+    first_result_seconds = time.time() - psutil.Process().create_time()
     start = time.perf_counter()
     for i in range(0, len(texts), batch):
         run(texts[i : i + batch])
@@ -87,17 +95,55 @@ def worker(system: str, batch: int, texts: list[str], model_dir: str) -> dict:
     words = sum(len(t.split()) for t in texts)
     return {"system": system, "batch": batch, "articles": len(texts), "words": words, "seconds": seconds,
             "words_per_second": words / seconds, "articles_per_second": len(texts) / seconds,
-            "load_seconds": load_seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "load_seconds": load_seconds, "first_result_seconds": first_result_seconds,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def table(rows: list[dict]) -> str:
+def matmul_flops_per_second(seconds: float = 3.0) -> float:
+    """fp32 matmul throughput of this machine, on shapes like the model's (2,048 tokens x 384 -> 1,536)."""
+    a, b = torch.randn(2048, 384), torch.randn(384, 1536)
+    torch.mm(a, b)
+    calls, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        torch.mm(a, b)
+        calls += 1
+    return 2 * 2048 * 384 * 1536 * calls / (time.perf_counter() - start)
+
+
+def roofline(model_dir: str, texts: list[str]) -> dict:
+    """Forward FLOPs per token (counted by torch on one full window) and the words/s the machine's matmuls allow."""
+    from transformers import AutoTokenizer
+
+    from inference.modeling import EventClaimModel
+
+    model = EventClaimModel.from_pretrained(model_dir, dtype=torch.float32).eval()
+    window = model.config.window
+    ids = torch.randint(1000, 2000, (1, window))
+    with torch.inference_mode(), FlopCounterMode(display=False) as counter:
+        model(ids, torch.ones_like(ids))
+    flops_per_token = counter.get_total_flops() / window
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    tokens = sum(len(tokenizer(t, add_special_tokens=False, verbose=False)["input_ids"]) for t in texts)
+    words = sum(len(t.split()) for t in texts)
+    throughput = matmul_flops_per_second()
+    return {"flops_per_token": flops_per_token, "tokens_per_word": tokens / words,
+            "matmul_gflops": throughput / 1e9, "words_per_second": throughput / (flops_per_token * tokens / words)}
+
+
+def table(rows: list[dict], roof: dict) -> str:
     pipeline = {r["batch"]: r for r in rows if r["system"] == "pipeline"}
-    lines = ["| system | batch | words/s | articles/s | × pipeline words/s | peak RSS (MB) |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = ["| system | articles per call | words/s | articles/s | × pipeline words/s | % of roofline | "
+             "first result (s) | peak RSS (MB) |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        ratio = r["words_per_second"] / pipeline[r["batch"]]["words_per_second"] if r["batch"] in pipeline else None
+        same = r["batch"] in pipeline and pipeline[r["batch"]]["words"] == r["words"]  # same articles, same calls
+        ratio = r["words_per_second"] / pipeline[r["batch"]]["words_per_second"] if same else None
         lines.append(f"| {r['system']} | {r['batch']} | {r['words_per_second']:,.0f} | {r['articles_per_second']:.2f} "
-                     f"| {'' if ratio is None else f'{ratio:.2f}'} | {r['peak_rss_mb']:,.0f} |")
+                     f"| {'' if ratio is None else f'{ratio:.2f}'} "
+                     f"| {100 * r['words_per_second'] / roof['words_per_second']:.0f} "
+                     f"| {r['first_result_seconds']:.1f} | {r['peak_rss_mb']:,.0f} |")
+    lines.append(f"\nRoofline: {roof['flops_per_token'] / 1e6:.1f} MFLOPs per token x {roof['tokens_per_word']:.2f} "
+                 f"tokens per word at {roof['matmul_gflops']:.0f} GFLOP/s (fp32 matmul, measured) = "
+                 f"{roof['words_per_second']:,.0f} words/s.")
     return "\n".join(lines)
 
 
@@ -107,7 +153,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--model", default=str(DEFAULT_MODEL), help="Model folder (default: the shipped model).")
     parser.add_argument("--words", type=int, default=600, help="Words per article.")
     parser.add_argument("--articles", type=int, default=32, help="Articles per measurement.")
-    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 16], help="Articles per call.")
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 8, 32], help="Articles per call.")
+    parser.add_argument("--long-words", type=int, default=100_000,
+                        help="Words of the one long document run for peak memory (0: skip it).")
     parser.add_argument("--out", default="benchmarks/results", help="Folder for speed.json and speed.md.")
     parser.add_argument("--worker", nargs=3, metavar=("SYSTEM", "BATCH", "TEXTS_JSON"), help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
@@ -117,25 +165,34 @@ def main(argv: list[str] | None = None) -> list[dict]:
         print(json.dumps(worker(system, int(batch), texts, options.model)))
         return []
 
-    texts_path = Path(tempfile.mkdtemp()) / "texts.json"
-    texts_path.write_text(json.dumps(make_articles(options.data, options.words, options.articles)), encoding="utf-8")
+    folder = Path(tempfile.mkdtemp())
+    texts = make_articles(options.data, options.words, options.articles)
+    (folder / "texts.json").write_text(json.dumps(texts), encoding="utf-8")
+    runs = [(system, batch, "texts.json") for batch in options.batch_sizes for system in ("pipeline", "extract")]
+    if options.long_words:
+        (folder / "long.json").write_text(json.dumps(make_articles(options.data, options.long_words, 1)))
+        runs.append(("extract", 1, "long.json"))
     rows = []
-    for batch in options.batch_sizes:
-        for system in ("pipeline", "extract"):
-            command = [sys.executable, "-m", "benchmarks.speed", "--data", options.data, "--model", options.model,
-                       "--worker", system, str(batch), str(texts_path)]
-            result = subprocess.run(command, capture_output=True, text=True)
-            if result.returncode:
-                raise RuntimeError(f"{system} batch {batch} failed:\n{result.stderr[-3000:]}")
-            rows.append(json.loads(result.stdout.splitlines()[-1]))
-            print(f"{system} batch {batch}: {rows[-1]['words_per_second']:,.0f} words/s", file=sys.stderr)
+    for system, batch, name in runs:
+        command = [sys.executable, "-m", "benchmarks.speed", "--data", options.data, "--model", options.model,
+                   "--worker", system, str(batch), str(folder / name)]
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode:
+            raise RuntimeError(f"{system} batch {batch} failed:\n{result.stderr[-3000:]}")
+        rows.append(json.loads(result.stdout.splitlines()[-1]))
+        if name == "long.json":
+            rows[-1]["system"] = f"extract, one {options.long_words:,}-word document"
+        print(f"{system} batch {batch} ({rows[-1]['words']:,} words): {rows[-1]['words_per_second']:,.0f} words/s, "
+              f"{rows[-1]['peak_rss_mb']:,.0f} MB", file=sys.stderr)
+    roof = roofline(options.model, texts)
     meta = {"machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads",
             "torch": torch.__version__, "words_per_article": options.words, "articles": options.articles}
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "speed.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2), encoding="utf-8")
-    (out / "speed.md").write_text(f"{table(rows)}\n\n{json.dumps(meta)}\n", encoding="utf-8")
-    print(table(rows))
+    (out / "speed.json").write_text(json.dumps({"meta": meta, "roofline": roof, "rows": rows}, indent=2),
+                                    encoding="utf-8")
+    (out / "speed.md").write_text(f"{table(rows, roof)}\n\n{json.dumps(meta)}\n", encoding="utf-8")
+    print(table(rows, roof))
     return rows
 
 
