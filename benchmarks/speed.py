@@ -64,12 +64,32 @@ def export_claim_tagger(model_dir: str, out: Path) -> None:
     tokenizer.save_pretrained(out)
 
 
+def int8(predictor):
+    """The CPU-optimised candidate: every Linear layer quantised to int8 with dynamic activation scales."""
+    from torch.ao.quantization import quantize_dynamic
+
+    predictor.model = quantize_dynamic(predictor.model, {torch.nn.Linear}, dtype=torch.qint8)
+    return predictor
+
+
+def overall_f1(predictor, data: str) -> float:
+    """Test-split overall F1 of a predictor, as ``training.evaluate`` computes it."""
+    from training.evaluation import evaluate_articles
+    from training.importers import load_paths
+    from training.span_metrics import flat_metrics
+
+    scores, _ = evaluate_articles(predictor, load_paths([data], "auto"))
+    return flat_metrics(scores)["overall_f1"]
+
+
 def worker(system: str, batch: int, texts: list[str], model_dir: str) -> dict:
     start = time.perf_counter()
-    if system == "extract":
-        from inference import extract, load_predictor
+    if system in ("extract", "extract-int8"):
+        from inference import Predictor, extract
 
-        predictor = load_predictor(model_dir, "cpu")
+        predictor = Predictor.from_pretrained(model_dir, device="cpu")
+        if system == "extract-int8":
+            predictor = int8(predictor)
 
         def run(chunk: list[str]) -> None:
             extract(chunk, model=predictor)
@@ -144,6 +164,9 @@ def table(rows: list[dict], roof: dict) -> str:
     lines.append(f"\nRoofline: {roof['flops_per_token'] / 1e6:.1f} MFLOPs per token x {roof['tokens_per_word']:.2f} "
                  f"tokens per word at {roof['matmul_gflops']:.0f} GFLOP/s (fp32 matmul, measured) = "
                  f"{roof['words_per_second']:,.0f} words/s.")
+    if "int8_overall_f1_change" in roof:
+        lines.append(f"extract-int8 (dynamic int8 Linear layers): overall F1 {roof['int8_overall_f1_change']:+.1f} "
+                     "points against fp32 on the held-out data (used only within 0.5).")
     return "\n".join(lines)
 
 
@@ -156,6 +179,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 8, 32], help="Articles per call.")
     parser.add_argument("--long-words", type=int, default=100_000,
                         help="Words of the one long document run for peak memory (0: skip it).")
+    parser.add_argument("--int8-data", default=None,
+                        help="Held-out articles: also time the int8 path and score it against fp32 on them.")
     parser.add_argument("--out", default="benchmarks/results", help="Folder for speed.json and speed.md.")
     parser.add_argument("--worker", nargs=3, metavar=("SYSTEM", "BATCH", "TEXTS_JSON"), help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
@@ -168,7 +193,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     folder = Path(tempfile.mkdtemp())
     texts = make_articles(options.data, options.words, options.articles)
     (folder / "texts.json").write_text(json.dumps(texts), encoding="utf-8")
-    runs = [(system, batch, "texts.json") for batch in options.batch_sizes for system in ("pipeline", "extract")]
+    systems = ("pipeline", "extract", "extract-int8") if options.int8_data else ("pipeline", "extract")
+    runs = [(system, batch, "texts.json") for batch in options.batch_sizes for system in systems]
     if options.long_words:
         (folder / "long.json").write_text(json.dumps(make_articles(options.data, options.long_words, 1)))
         runs.append(("extract", 1, "long.json"))
@@ -185,6 +211,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
         print(f"{system} batch {batch} ({rows[-1]['words']:,} words): {rows[-1]['words_per_second']:,.0f} words/s, "
               f"{rows[-1]['peak_rss_mb']:,.0f} MB", file=sys.stderr)
     roof = roofline(options.model, texts)
+    if options.int8_data:  # the int8 path is only worth using within 0.5 F1 point of fp32
+        from inference import Predictor
+
+        f1 = {name: overall_f1(load(Predictor.from_pretrained(options.model, device="cpu")), options.int8_data)
+              for name, load in (("fp32", lambda p: p), ("int8", int8))}
+        roof["int8_overall_f1_change"] = 100 * (f1["int8"] - f1["fp32"])
+        print(f"int8 overall F1 {100 * f1['int8']:.1f} vs fp32 {100 * f1['fp32']:.1f}", file=sys.stderr)
     meta = {"machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads",
             "torch": torch.__version__, "words_per_article": options.words, "articles": options.articles}
     out = Path(options.out)
