@@ -22,7 +22,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from .api import extract, load_predictor
-from .document import DataError, iter_json_lines
+from .document import DataError, iter_json_lines, parse_json_lines
 from .html import render_html
 
 CHUNK = 64  # articles per call to extract: enough to batch well, few enough to keep a corpus's memory bounded
@@ -33,29 +33,21 @@ def read_inputs(paths: list[str], input_format: str) -> Iterator[tuple[str, str]
     for path in paths:
         if path == "-":
             data = sys.stdin.read()
-            is_jsonl = input_format == "jsonl" or (input_format == "auto" and data.lstrip().startswith("{"))
-            yield from _jsonl_lines(data.splitlines(), "<stdin>") if is_jsonl else [("<stdin>", data)]
+            if input_format == "jsonl" or (input_format == "auto" and data.lstrip().startswith("{")):
+                yield from _articles(parse_json_lines(data.splitlines(), "<stdin>"), "<stdin>")
+            else:
+                yield "<stdin>", data
         elif input_format == "jsonl" or (input_format == "auto" and path.endswith(".jsonl")):
-            for number, record in iter_json_lines(path):
-                yield _record(record, path, number)
+            yield from _articles(iter_json_lines(path), path)
         else:
             yield path, Path(path).read_text(encoding="utf-8")
 
 
-def _jsonl_lines(lines: list[str], name: str) -> Iterator[tuple[str, str]]:
-    for number, line in enumerate(lines, start=1):
-        if line.strip():
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise DataError(f"invalid JSON: {error}", name, number) from None
-            yield _record(record, name, number)
-
-
-def _record(record: object, name: str, number: int) -> tuple[str, str]:
-    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-        raise DataError("expected a JSON object with a string 'text' (and optionally 'id')", name, number)
-    return str(record.get("id", f"{name}:{number}")), record["text"]
+def _articles(records: Iterator[tuple[int, dict]], name: str) -> Iterator[tuple[str, str]]:
+    for number, record in records:
+        if not isinstance(record.get("text"), str):
+            raise DataError("expected a JSON object with a string 'text' (and optionally 'id')", name, number)
+        yield str(record.get("id", f"{name}:{number}")), record["text"]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -213,16 +213,26 @@ def _fragments(data: Any, text: str) -> list[Span]:
 def iter_json_lines(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield ``(line number, object)`` for each non-blank line; bad JSON is a ``DataError`` naming file and line."""
     with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise DataError(f"invalid JSON: {error}", path, number) from None
-            if not isinstance(data, dict):
-                raise DataError(f"expected a JSON object, got {type(data).__name__}", path, number)
-            yield number, data
+        yield from parse_json_lines(handle, path)
+
+
+def parse_json_lines(lines: Iterable[str], name: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """:func:`iter_json_lines` over lines already read (stdin, say); ``name`` stands for the file in errors.
+
+    Example:
+        >>> list(parse_json_lines(['{"text": "x"}', "", '{"id": 2}'], "<stdin>"))
+        [(1, {'text': 'x'}), (3, {'id': 2})]
+    """
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise DataError(f"invalid JSON: {error}", name, number) from None
+        if not isinstance(data, dict):
+            raise DataError(f"expected a JSON object, got {type(data).__name__}", name, number)
+        yield number, data
 
 
 def read_jsonl(path: str | Path) -> list[Article]:
