@@ -50,6 +50,32 @@ def _articles(records: Iterator[tuple[int, dict]], name: str) -> Iterator[tuple[
         yield str(record.get("id", f"{name}:{number}")), record["text"]
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text}: accepted: a positive number")
+    return int(text)
+
+
+def score(text: str) -> float:
+    """An argparse type: a score between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text}: accepted: a score between 0 and 1")
+    return value
+
+
+def add_extraction_options(parser: argparse.ArgumentParser) -> None:
+    """``extract``'s options as command-line flags, shared by this command and ``inference.corpus``."""
+    parser.add_argument("--model", default=None, help="Model folder or hub id (default: the shipped model).")
+    parser.add_argument("--batch-size", type=positive_int, default=16, help="Windows per forward pass.")
+    parser.add_argument("--threshold", type=score, default=None,
+                        help="Leave out spans scoring below this (0-1; default: keep every span the model decodes).")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m inference", description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -57,11 +83,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("inputs", nargs="+", metavar="FILE", help="Text or JSONL files; - reads stdin.")
     parser.add_argument("--format", choices=["auto", "text", "jsonl"], default="auto",
                         help="How to read the inputs (auto: .jsonl files and stdin starting with '{' are JSONL).")
-    parser.add_argument("--model", default=None, help="Model folder or hub id (default: the shipped model).")
+    add_extraction_options(parser)
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1, ... (default: cuda when present).")
-    parser.add_argument("--batch-size", type=int, default=16, help="Windows per forward pass.")
-    parser.add_argument("--threshold", type=float, default=None,
-                        help="Leave out spans scoring below this (0-1; default: keep every span the model decodes).")
     parser.add_argument("--output", "-o", default=None, help="Write JSONL here instead of stdout.")
     parser.add_argument("--html", default=None, metavar="OUT.html", help="Also write a page showing the results.")
     options = parser.parse_args(argv)

@@ -34,6 +34,7 @@ from accelerate.utils import parse_flag_from_env
 from datasets import Dataset, load_dataset
 from tqdm.auto import tqdm
 
+from .__main__ import add_extraction_options, positive_int
 from .api import extract, load_predictor
 
 STOP_AFTER = "INFERENCE_CORPUS_STOP_AFTER"  # for tests: every process exits after this many chunks, as if killed
@@ -221,19 +222,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--text-column", default="text", help="Column holding the article text.")
     parser.add_argument("--id-column", default=None,
                         help="Column holding the article id (default: 'id' when present, else the row index).")
-    parser.add_argument("--model", default=None, help="Model folder or hub id (default: the shipped model).")
-    parser.add_argument("--batch-size", type=int, default=16, help="Windows per forward pass.")
-    parser.add_argument("--chunk-size", type=int, default=64,
+    add_extraction_options(parser)
+    parser.add_argument("--chunk-size", type=positive_int, default=64,
                         help="Articles per extract call, and per write to disk (what a kill can lose).")
-    parser.add_argument("--threshold", type=float, default=None,
-                        help="Leave out spans scoring below this (0-1; default: keep every span the model decodes).")
     parser.add_argument("--overwrite", action="store_true", help="Compute --output again when it exists.")
     options = parser.parse_args(argv)
-    for name in ("batch_size", "chunk_size"):
-        if getattr(options, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} {getattr(options, name)}: accepted: a positive number")
-    if options.threshold is not None and not 0.0 <= options.threshold <= 1.0:
-        parser.error(f"--threshold {options.threshold}: accepted: a score between 0 and 1")
     try:
         run(options)
     except CorpusError as error:
