@@ -137,8 +137,9 @@ class Predictor:
         input_ids = torch.tensor([r + [tok.pad_token_id] * (width - len(r)) for r in rows], device=self.device)
         attention_mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows], device=self.device)
         out = self.model(input_ids, attention_mask, return_hidden=True)
-        # Plain lists: the per-word loop below reads single values, which is slow on tensors.
-        claim_log_probs = out.claim_logits.float().log_softmax(-1).cpu().numpy()  # (B, T, C): decoded per article
+        # Claim tags are chosen per article (constrained decoding), so each word keeps its distribution; trigger tags
+        # are chosen here. Plain lists and arrays: the per-word loop below is slow on tensors.
+        claim_log_probs = out.claim_logits.float().log_softmax(-1).cpu().numpy()  # (B, T, C)
         trig_p, trig_i = (t.tolist() for t in tag_probabilities(out.trigger_logits, self.trigger_threshold))
         for b, (state, window) in enumerate(batch):
             starts = state.tokens.word_starts
