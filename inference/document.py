@@ -11,9 +11,12 @@ On disk it is JSON Lines, one article per line::
                  "content": [{"start": 28, "end": 56}]}]}
 
 ``layers`` says which layers were annotated: an article without ``"events"`` there has unknown events, not none,
-so training masks that layer's loss instead of learning that nothing happened. Every span may carry ``text``; when
-it does, it must equal ``text[start:end]``. Claim parts are lists of fragments (discontinuous spans allowed; an
-empty list means the part is absent, e.g. a claim with no named source).
+so training masks that layer's loss instead of learning that nothing happened. ``"partial_events"`` says that the
+events given are right but not all events are given (RAMS labels one trigger per document): training learns their
+triggers and arguments but not that the other words are no trigger, and evaluation does not score them.
+
+Every span may carry ``text``; when it does, it must equal ``text[start:end]``. Claim parts are lists of fragments
+(discontinuous spans allowed; an empty list means the part is absent, e.g. a claim with no named source).
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-LAYERS = ("events", "claims")
+LAYERS = ("events", "claims", "partial_events")  # every layer name an article may list
+FULL_LAYERS = ("events", "claims")  # an article that does not say: everything annotated
 
 
 class DataError(ValueError):
@@ -102,7 +106,7 @@ class Article:
     text: str
     events: list[Event] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
-    layers: tuple[str, ...] = LAYERS
+    layers: tuple[str, ...] = FULL_LAYERS
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -110,6 +114,9 @@ class Article:
         unknown = set(self.layers) - set(LAYERS)
         if unknown:
             raise DataError(f"article {self.id!r}: unknown layers {sorted(unknown)}; accepted: {list(LAYERS)}")
+        if {"events", "partial_events"} <= set(self.layers):
+            raise DataError(f"article {self.id!r}: layers 'events' (all events given) and 'partial_events' (some "
+                            "events given) contradict each other; accepted: one of them")
 
     def spans(self) -> Iterator[Span]:
         for event in self.events:
@@ -184,7 +191,7 @@ class Article:
         except KeyError as error:
             raise DataError(f"missing key {error}; an article needs 'text', events need 'type' and 'trigger', "
                             "spans need 'start' and 'end'") from None
-        article = cls(article_id, text, events, claims, tuple(data.get("layers", LAYERS)), data.get("meta", {}))
+        article = cls(article_id, text, events, claims, tuple(data.get("layers", FULL_LAYERS)), data.get("meta", {}))
         article.validate()
         return article
 

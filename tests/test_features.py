@@ -62,3 +62,19 @@ def test_dataset_and_collator_shapes(articles, tiny_model, tokenizer):
     k = batch["trigger_positions"].shape[1]
     assert k >= 1 and batch["argument_labels"].shape == (b, k, t)
     assert tiny_model(**batch).loss.item() > 0
+
+
+def test_partial_events_train_their_triggers_and_arguments_but_no_trigger_negatives(tokenizer, tiny_model):
+    text = "Rebels attacked the base, and police arrested two men."
+    event = Event("Conflict:Attack", Span(7, 15), [Argument("Attacker", Span(0, 6))])
+    full = Article("full", text, events=[event], layers=("events",))
+    partial = Article("partial", text, events=[event], layers=("partial_events",))
+    [full_row], _ = windows(full, tiny_model, tokenizer, max_length=64)
+    [partial_row], _ = windows(partial, tiny_model, tokenizer, max_length=64)
+    o = tiny_model.config.trigger_labels.index("O")
+    # the labelled trigger is the same; the unlabelled "arrested" is a negative only in the full article
+    assert [label for label in partial_row["trigger_labels"] if label != IGNORE_INDEX] == \
+        [label for label in full_row["trigger_labels"] if label not in (IGNORE_INDEX, o)]
+    assert o in full_row["trigger_labels"] and o not in partial_row["trigger_labels"]
+    assert partial_row["trigger_positions"] == full_row["trigger_positions"] != []
+    assert partial_row["argument_labels"] == full_row["argument_labels"]

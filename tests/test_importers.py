@@ -383,9 +383,11 @@ def test_prepare_writes_splits_and_report(tmp_path):
     (shared / "m2e2").mkdir()
     write_m2e2(shared / "m2e2")
     splits = prepare(shared, tmp_path / "release")
-    written = {name: read_jsonl(tmp_path / "release" / f"{name}.jsonl") for name in ("train", "dev", "test")}
+    written = {name: read_jsonl(tmp_path / "release" / f"{name}.jsonl")
+               for name in ("train", "dev", "test", "mapped_events")}
     assert {name: len(a) for name, a in written.items()} == {name: len(a) for name, a in splits.items()}
     assert sum(len(a) for a in written.values()) == 4  # 2 PolNeAR articles, 2 M2E2 articles, each in one split
+    assert written["mapped_events"] == []  # no WikiEvents or RAMS in this shared folder: left out, with a warning
     report = json.loads((tmp_path / "release" / "import_report.json").read_text())
     assert report["polnear: extra annotator file skipped"] == 1 and report["m2e2: overlapping trigger skipped"] == 1
 

@@ -1,7 +1,8 @@
 """Articles -> training windows with token labels for the three heads, as a ``datasets.Dataset``.
 
 An article's layers that are not annotated (``article.layers``) get ``-100`` everywhere, so a PolNeAR article teaches
-claims without teaching that nothing happened, and an M2E2 article teaches events without teaching "no claims".
+claims without teaching that nothing happened, and an M2E2 article teaches events without teaching "no claims". A
+``partial_events`` article (RAMS) teaches its triggers and their arguments, but not that other words are no trigger.
 """
 
 from __future__ import annotations
@@ -68,9 +69,14 @@ def article_windows(article: Article, tokenizer, config: EventClaimConfig, max_l
     if "claims" in article.layers:
         claim_labels = labels([(s, part) for c in article.claims for part, s in c.parts()], claim_ids, "claim span")
     trigger_labels, events = none, []
-    if "events" in article.layers:
+    if "events" in article.layers or "partial_events" in article.layers:
         trigger_spans = _drop_overlaps([(e.trigger, e.type) for e in article.events], counts, "trigger")
         trigger_labels = labels(trigger_spans, trigger_ids, "trigger")
+        if "partial_events" in article.layers:
+            # Only the labelled triggers are known: an "O" there may be an event nobody labelled (RAMS labels one
+            # per document), so it must not teach "no trigger". Arguments of a labelled trigger are complete.
+            outside = trigger_ids["O"]
+            trigger_labels = [IGNORE_INDEX if label == outside else label for label in trigger_labels]
         kept = {span for span, _ in trigger_spans}
         events = [e for e in article.events if e.trigger in kept]
     # The first subword of each trigger, and its arguments' labels over the whole article.

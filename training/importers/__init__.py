@@ -20,24 +20,27 @@ from .brat import BratEvent, TextBound, parse_ann
 from .brat_articles import BratMapping, read_brat_dir
 from .m2e2 import read_m2e2
 from .polnear import read_polnear
+from .rams import read_rams
 from .report import ImportReport
+from .wikievents import read_wikievents
 
 logger = logging.getLogger(__name__)
 
-FORMATS = ("jsonl", "bio-jsonl", "conll", "brat", "polnear", "m2e2")
+FORMATS = ("jsonl", "bio-jsonl", "conll", "brat", "polnear", "m2e2", "wikievents", "rams")
 ERRORS = ("raise", "skip")
 
 __all__ = ["ERRORS", "FORMATS", "BratEvent", "BratMapping", "ImportReport", "TextBound", "check_schema",
            "detect_format", "load_articles", "load_paths", "parse_ann", "read_bio_jsonl", "read_brat_dir",
-           "read_conll", "read_m2e2", "read_polnear"]
+           "read_conll", "read_m2e2", "read_polnear", "read_rams", "read_wikievents"]
 
 
 def detect_format(path: str | Path) -> str:
     """Guess a path's format from its shape.
 
-    A folder with ``attributions/`` is PolNeAR, a folder of ``.ann`` files is brat; ``.json`` is M2E2;
-    ``.conll``/``.bio``/``.tsv`` are CoNLL; a ``.jsonl``/``.txt`` file whose first line has ``tokens`` is BIO JSON
-    lines, any other ``.jsonl`` is our article format, a ``.txt`` that is not JSON is CoNLL.
+    A folder with ``attributions/`` is PolNeAR, a folder of ``.ann`` files is brat; ``.json`` is M2E2, ``.jsonlines``
+    RAMS; ``.conll``/``.bio``/``.tsv`` are CoNLL; a ``.jsonl`` whose first line has ``event_mentions`` and ``tokens``
+    is WikiEvents, a ``.jsonl``/``.txt`` file whose first line has ``tokens`` is BIO JSON lines, any other ``.jsonl``
+    is our article format, a ``.txt`` that is not JSON is CoNLL.
 
     Example:
         >>> detect_format("../shared/data/m2e2/text_only_event.json")
@@ -54,6 +57,8 @@ def detect_format(path: str | Path) -> str:
     suffix = path.suffix.lower()
     if suffix == ".json":
         return "m2e2"
+    if suffix == ".jsonlines":
+        return "rams"
     if suffix in (".conll", ".bio", ".tsv"):
         return "conll"
     if suffix in (".jsonl", ".txt"):
@@ -64,6 +69,8 @@ def detect_format(path: str | Path) -> str:
         except json.JSONDecodeError:
             # CoNLL columns are often saved as .txt; a broken .jsonl gets its line-numbered error from the reader.
             return "conll" if suffix == ".txt" else "jsonl"
+        if suffix == ".jsonl" and isinstance(row, dict) and {"event_mentions", "tokens"} <= row.keys():
+            return "wikievents"
         return "bio-jsonl" if isinstance(row, dict) and "tokens" in row else "jsonl"
     raise ValueError(f"{path}: cannot tell the format from the name; pass format= one of {', '.join(FORMATS)}")
 
@@ -83,8 +90,9 @@ def load_articles(path: str | Path, format: str = "auto", errors: str = "raise",
                   schema: LabelSchema | None = None) -> tuple[list[Article], ImportReport]:
     """Read articles in any supported format; ``format="auto"`` detects it (see :func:`detect_format`).
 
-    Formats: ``jsonl`` (ours), ``bio-jsonl``, ``conll``, ``brat``, ``polnear``, ``m2e2``. Event types and roles are
-    checked against ``schema`` (default: M2E2's). What was skipped or merged is logged once at INFO.
+    Formats: ``jsonl`` (ours), ``bio-jsonl``, ``conll``, ``brat``, ``polnear``, ``m2e2``, ``wikievents``, ``rams``
+    (these two mapped onto the schema by ``configs/event_mapping.yaml``). Event types and roles are checked against
+    ``schema`` (default: M2E2's). What was skipped or merged is logged once at INFO.
 
     Example:
         >>> articles, report = load_articles("../shared/data/polnear/data/dev", errors="skip")  # doctest: +SKIP
@@ -109,6 +117,10 @@ def load_articles(path: str | Path, format: str = "auto", errors: str = "raise",
         articles, report = read_brat_dir(path, errors, schema)
     elif name == "polnear":
         articles, report = read_polnear(path, errors)
+    elif name == "wikievents":
+        articles, report = read_wikievents(path, errors, schema, mapping=None)  # None: the default mapping config
+    elif name == "rams":
+        articles, report = read_rams(path, errors, schema, mapping=None)
     else:
         articles, report = read_m2e2(path, errors, schema)
     for article in articles:  # a last guard: every span inside its text, whatever the importer

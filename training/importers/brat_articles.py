@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from inference.document import LAYERS, Argument, Article, Claim, Event, Span
+from inference.document import FULL_LAYERS, Argument, Article, Claim, Event, Span
 from inference.schema import CLAIM_PARTS, LabelSchema
 
 from .brat import BratAnnotations, BratEvent, TextBound, parse_ann, read_text
@@ -155,5 +155,5 @@ def read_brat_dir(directory: str | Path, errors: str = "raise", schema: LabelSch
     if not layers:
         logger.warning("%s: no event or claim in any file; marking both layers as annotated", directory)
     for article in articles:
-        article.layers = layers or LAYERS
+        article.layers = layers or FULL_LAYERS
     return articles, report

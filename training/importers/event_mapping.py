@@ -1,0 +1,139 @@
+"""Mapping another corpus's event ontology (KAIROS in WikiEvents, AIDA in RAMS) onto the schema's M2E2 types.
+
+The mapping lives in ``configs/event_mapping.yaml``, one section per corpus::
+
+    wikievents:
+      types: {Conflict.Attack: Conflict:Attack, Movement.Transportation.PreventPassage: null}
+      roles: {Conflict:Attack: {Attacker: Attacker, ExplosiveDevice: Instrument}}
+
+A source type maps by its longest listed prefix of whole dot-separated components; ``null`` says "not an event of
+the schema" for a subtype of a mapped prefix. Roles map per M2E2 type; a role not listed is dropped (and counted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from inference.document import Argument, Event, Span
+from inference.schema import LabelSchema
+
+from .report import ImportReport
+
+DEFAULT_EVENT_MAPPING = Path(__file__).resolve().parents[2] / "configs" / "event_mapping.yaml"
+CORPORA = ("wikievents", "rams")
+SECTION_KEYS = ("types", "roles")
+
+
+@dataclass(frozen=True)
+class EventMapping:
+    """Source event type prefix -> M2E2 type (or ``None``), and per M2E2 type: source role -> M2E2 role.
+
+    Example:
+        >>> mapping = EventMapping({"Life.Die": "Life:Die", "Life.Die.Natural": None},
+        ...                        {"Life:Die": {"Killer": "Agent"}})
+        >>> [mapping.map_type(t) for t in ["Life.Die.Unspecified", "Life.Die.Natural", "Life.Dies"]]
+        ['Life:Die', None, None]
+        >>> mapping.map_role("Life:Die", "Killer"), mapping.map_role("Life:Die", "Victim")
+        ('Agent', None)
+    """
+
+    types: dict[str, str | None]
+    roles: dict[str, dict[str, str]]
+
+    def map_type(self, source_type: str) -> str | None:
+        """The M2E2 type of the longest listed prefix (whole components, case-sensitive), or ``None``."""
+        parts = source_type.split(".")
+        for n in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:n])
+            if prefix in self.types:
+                return self.types[prefix]
+        return None
+
+    def map_role(self, m2e2_type: str, source_role: str) -> str | None:
+        """The M2E2 role of ``source_role`` in an event of ``m2e2_type``, or ``None`` (not mapped)."""
+        return self.roles.get(m2e2_type, {}).get(source_role)
+
+
+def load_event_mapping(path: str | Path, corpus: str, schema: LabelSchema | None = None) -> EventMapping:
+    """Read one corpus's section of a mapping file strictly: unknown keys and targets outside ``schema`` are errors.
+
+    Example:
+        >>> mapping = load_event_mapping(DEFAULT_EVENT_MAPPING, "rams")
+        >>> mapping.map_type("life.die.nonviolentdeath"), mapping.map_role("Life:Die", "killer")
+        ('Life:Die', 'Agent')
+    """
+    path, schema = Path(path), schema or LabelSchema.default()
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    _check_keys(raw, CORPORA, f"{path}: top level")
+    if corpus not in CORPORA:
+        raise ValueError(f"unknown corpus {corpus!r}; accepted: {', '.join(CORPORA)}")
+    if corpus not in raw:
+        raise ValueError(f"{path}: no section {corpus!r}; the file has {', '.join(raw) or 'none'}")
+    section = raw[corpus]
+    _check_keys(section, SECTION_KEYS, f"{path}: {corpus}")
+    types, roles = section.get("types") or {}, section.get("roles") or {}
+    _check_keys(types, None, f"{path}: {corpus}.types")
+    accepted_types = ", ".join(schema.event_types)
+    for source, target in types.items():
+        if target is not None and target not in schema.event_roles:
+            raise ValueError(f"{path}: {corpus}.types.{source}: {target!r} is not an event type of the schema; "
+                             f"accepted: {accepted_types}, or null (not an event of the schema)")
+    _check_keys(roles, schema.event_types, f"{path}: {corpus}.roles")
+    for m2e2_type, table in roles.items():
+        _check_keys(table, None, f"{path}: {corpus}.roles.{m2e2_type}")
+        for source, target in table.items():
+            if target not in schema.event_roles[m2e2_type]:
+                raise ValueError(f"{path}: {corpus}.roles.{m2e2_type}.{source}: {target!r} is not a role of "
+                                 f"{m2e2_type}; accepted: {', '.join(schema.event_roles[m2e2_type])}")
+    return EventMapping({str(k): v for k, v in types.items()},
+                        {t: {str(k): v for k, v in table.items()} for t, table in roles.items()})
+
+
+def _check_keys(values: Any, accepted: Any, where: str) -> None:
+    """A mapping whose keys (if ``accepted`` is given) are all accepted; else a ``ValueError`` naming them."""
+    if not isinstance(values, dict):
+        raise ValueError(f"{where}: expected a mapping of keys to values, got {type(values).__name__}")
+    unknown = [key for key in values if accepted is not None and key not in accepted]
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {unknown}; accepted: {', '.join(accepted)}")
+
+
+def map_event(mapping: EventMapping, source_type: str, trigger: Span, arguments: list[tuple[str, Span]],
+              report: ImportReport, prefix: str) -> Event | None:
+    """An event of the schema from a source event, or ``None``; unmapped types and roles are counted in ``report``.
+
+    ACE calls whoever moves themselves the Artifact of a Transport ("McVeigh arrived"), while KAIROS and RAMS call
+    them the Transporter, which maps to Agent: an Agent in a Transport without an Artifact becomes the Artifact.
+
+    Example:
+        >>> roles = {"Movement:Transport": {"Transporter": "Agent", "Passenger": "Artifact"}}
+        >>> mapping = EventMapping({"Move": "Movement:Transport"}, roles)
+        >>> report = ImportReport()
+        >>> map_event(mapping, "Move.Walk", Span(3, 9), [("Transporter", Span(0, 2)), ("Topic", Span(10, 12))],
+        ...           report, "demo").arguments
+        [Argument(role='Artifact', span=Span(start=0, end=2), score=None)]
+        >>> report.counts["demo: unmapped argument role dropped"], report.total  # Topic; and the mover counted
+        (1, 2)
+    """
+    event_type = mapping.map_type(source_type)
+    if event_type is None:
+        report.add(f"{prefix}: unmapped event type skipped")
+        return None
+    kept = []
+    for source_role, span in arguments:
+        role = mapping.map_role(event_type, source_role)
+        if role is None:
+            report.add(f"{prefix}: unmapped argument role dropped")
+        else:
+            kept.append(Argument(role, span))
+    movers = event_type == "Movement:Transport" and "Artifact" in mapping.roles.get(event_type, {}).values()
+    if movers and not any(a.role == "Artifact" for a in kept):
+        for argument in kept:
+            if argument.role == "Agent":
+                argument.role = "Artifact"
+                report.add(f"{prefix}: Transport mover without an Artifact taken as the Artifact")
+    return Event(event_type, trigger, kept)
