@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -268,6 +269,19 @@ def test_card_has_every_section_filled(model_dir, tmp_path, evaluated):
         assert "| Claim cue |" in found["Evaluation"] and "6 articles" in found["Evaluation"]
     else:
         assert card.data.eval_results is None and "Not evaluated yet" in found["Evaluation"]
+
+
+def test_card_lists_the_corpora_the_model_was_trained_on(model_dir, tmp_path):
+    folder = tmp_path / "model"
+    shutil.copytree(model_dir, folder)
+    # the corpora listed, before the note on splits; a model without recorded corpora predates WikiEvents and RAMS
+    early = sections(ModelCard.load(write_model_card(folder)).text)["Training data"].split("Splits are")[0]
+    assert "**PolNeAR v1.0.0**" in early and "**M2E2**" in early and "RAMS" not in early
+    train = json.loads((folder / "train_results.json").read_text())
+    (folder / "train_results.json").write_text(json.dumps({**train, "training_corpora": {"polnear": 3, "rams": 2}}))
+    text = sections(ModelCard.load(write_model_card(folder)).text)["Training data"].split("Splits are")[0]
+    assert "**PolNeAR v1.0.0**" in text and "**RAMS 1.0 (dev file)**" in text and "CC BY-SA 4.0" in text
+    assert "**M2E2**" not in text and "WikiEvents" not in text
 
 
 def test_card_examples_use_the_schema_roles():

@@ -26,15 +26,24 @@ from .span_metrics import TASKS
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "model_card.md"
 CARD_FILE = "README.md"
+# The public corpora a model may be trained on, by the ``corpus`` their importers write into each article's meta.
 TRAINING_DATA = {
-    "PolNeAR v1.0.0": "political news attribution relations (networkdynamics/PolNeAR): US political news of 7 "
-                      "publishers, Nov 2015 – Oct 2016, brat standoff; no licence stated for the annotations, the "
-                      "articles are their publishers' copyright: research use.",
-    "M2E2": "text event annotations of VOA news (limanling/m2e2), 8 ACE event types with arguments; no licence "
-            "stated, VOA text.",
+    "polnear": ("PolNeAR v1.0.0", "political news attribution relations (networkdynamics/PolNeAR): US political news "
+                "of 7 publishers, Nov 2015 – Oct 2016, brat standoff; no licence stated for the annotations, the "
+                "articles are their publishers' copyright: research use."),
+    "m2e2": ("M2E2", "text event annotations of VOA news (limanling/m2e2), 8 ACE event types with arguments; no "
+             "licence stated, VOA text."),
+    "wikievents": ("WikiEvents (dev file)", "KAIROS event annotations of news linked from Wikipedia, mapped onto the "
+                   "M2E2 types and roles by `configs/event_mapping.yaml`; no licence stated."),
+    "rams": ("RAMS 1.0 (dev file)", "AIDA event annotations of 5-sentence news windows, one event per document, "
+             "mapped onto the M2E2 types and roles by `configs/event_mapping.yaml`, argument phrases cut to their head "
+             "word; CC BY-SA 4.0."),
 }
+# Models trained before train_results.json recorded its corpora were trained on these two.
+EARLY_CORPORA = ("polnear", "m2e2")
 SPLIT_NOTE = ("Splits are by article: PolNeAR train → train; PolNeAR's published dev split → half dev, half test; "
-              "M2E2 → 80 / 10 / 10 by a stable hash of the article id (`python -m training.prepare_data`).")
+              "M2E2 → 80 / 10 / 10 by a stable hash of the article id; WikiEvents and RAMS, when used, → train only "
+              "(`python -m training.prepare_data`).")
 # One example per label: (sentence, trigger, {role: argument}) for each M2E2 event type.
 EVENT_EXAMPLES: dict[str, tuple[str, str, dict[str, str]]] = {
     "Conflict:Attack": ("Israeli jets bombarded the city", "bombarded", {"Attacker": "jets", "Target": "city"}),
@@ -165,7 +174,8 @@ def render_model_card(model_dir: str | Path, model_id: str | None = None) -> Mod
                     for t in schema.event_types],
         claim_rows=[{"part": part, "meaning": CLAIM_EXAMPLES[part][0], "example": CLAIM_EXAMPLES[part][1]}
                     for part in schema.claim_parts],
-        training_data=TRAINING_DATA,
+        training_data=dict(TRAINING_DATA[corpus] for corpus in train.get("training_corpora", EARLY_CORPORA)
+                           if corpus in TRAINING_DATA),
         train_files=", ".join(f"`{path}`" for path in _shown_paths(config["data"]["train"])),
         split_note=SPLIT_NOTE,
         eval_note=eval_note,

@@ -15,6 +15,7 @@ import dataclasses
 import json
 import logging
 import time
+from collections import Counter
 from pathlib import Path
 
 from transformers import AutoConfig, AutoTokenizer, set_seed
@@ -55,13 +56,26 @@ TRAINING_DEFAULTS = {
 
 
 def oversample_events(articles: list[Article], factor: int) -> list[Article]:
-    """Repeat the articles that annotate events but not claims ``factor`` times (the dataloader shuffles them).
+    """Repeat the articles that annotate events (all or some) but not claims ``factor`` times (the dataloader
+    shuffles them).
 
     Example:
-        >>> [a.id for a in oversample_events([Article("m", "x", layers=("events",)), Article("p", "y")], 2)]
-        ['m', 'm', 'p']
+        >>> events_only = [Article("m", "x", layers=("events",)), Article("r", "x", layers=("partial_events",))]
+        >>> [a.id for a in oversample_events([*events_only, Article("p", "y")], 2)]
+        ['m', 'm', 'r', 'r', 'p']
     """
-    return [a for a in articles for _ in range(factor if a.layers == ("events",) else 1)]
+    return [a for a in articles for _ in range(factor if "claims" not in a.layers else 1)]
+
+
+def training_corpora(articles: list[Article]) -> dict[str, int]:
+    """Distinct training articles per corpus (as its importer named it in ``meta``; ``other`` when none did).
+
+    Example:
+        >>> training_corpora([Article("a", "x", meta={"corpus": "rams"}), Article("a", "x", meta={"corpus": "rams"})])
+        {'rams': 1}
+    """
+    distinct = {(a.meta.get("corpus", "other"), a.id) for a in articles}
+    return dict(sorted(Counter(corpus for corpus, _ in distinct).items()))
 
 
 def build_model(config: ExperimentConfig, schema: LabelSchema) -> tuple[EventClaimModel, object]:
@@ -72,7 +86,8 @@ def build_model(config: ExperimentConfig, schema: LabelSchema) -> tuple[EventCla
         source = resolve_model_dir(source)  # a hub id: weights, tokenizer and schema fetched together
         return EventClaimModel.from_pretrained(source), AutoTokenizer.from_pretrained(source)
     tokenizer = AutoTokenizer.from_pretrained(source)
-    model = EventClaimModel.from_encoder(source, schema, classifier_dropout=config.model.classifier_dropout,
+    model = EventClaimModel.from_encoder(source, schema, attention_dropout=config.model.attention_dropout,
+                                         classifier_dropout=config.model.classifier_dropout,
                                          window=config.data.max_length, stride=config.data.stride)
     return model, tokenizer
 
@@ -130,7 +145,9 @@ def train(config: ExperimentConfig, resume: str | bool | None = None) -> dict:
         schema.save(model_dir)
         config.save(model_dir)
         (model_dir / "training_args.json").write_text(args.to_json_string())
-        (model_dir / "train_results.json").write_text(json.dumps(metrics, indent=2) + "\n")
+        # with the corpora trained on, for the model card's data section (not a metric: log_metrics prints numbers)
+        results = {**metrics, "training_corpora": training_corpora(train_articles)}
+        (model_dir / "train_results.json").write_text(json.dumps(results, indent=2) + "\n")
         if test_articles:
             start = time.perf_counter()
             scores, _ = evaluate_articles(predictor, test_articles, progress=True)
