@@ -4,7 +4,8 @@ against the roofline of this machine.
 Usage::
 
     python -m benchmarks.speed --data data/release/test.jsonl [--model DIR] [--words 600] [--articles 32]
-        [--batch-sizes 1 8 32] [--long-words 100000] [--out benchmarks/results]
+        [--batch-sizes 1 8 32] [--long-words 100000] [--int8-data HELD_OUT] [--onnx-data HELD_OUT]
+        [--out benchmarks/results]
 
 Each (system, batch size) runs in a fresh process, so its peak memory is its own. The pipeline gets the extractor's
 encoder and claim head as a plain ``BertForTokenClassification`` with the same windows (width and stride), and does
@@ -12,8 +13,10 @@ one tagging pass; ``extract`` does the whole job (claim tags, trigger tags, an a
 The roofline is the words/s this machine would reach if every FLOP of the model's forward pass ran at the fp32
 matmul throughput measured here, in the same run: ``throughput / (FLOPs per token x tokens per word)``. Time to first
 result counts from the process's start (imports, model load, first call). ``--long-words`` also runs one document of
-that many words for its peak memory. The machine is shared and noisy: read the ratios (same run, same weights, same
-articles) more than the absolute times.
+that many words for its peak memory. ``--int8-data`` and ``--onnx-data`` also time a CPU-optimised candidate
+(``CANDIDATES``) and score it against fp32 ``extract`` on held-out articles: a candidate is only worth using within
+0.5 overall F1 point. The machine is shared and noisy: read the ratios (same run, same weights, same articles) more
+than the absolute times.
 """
 
 from __future__ import annotations
@@ -64,11 +67,20 @@ def export_claim_tagger(model_dir: str, out: Path) -> None:
     tokenizer.save_pretrained(out)
 
 
-def int8(predictor):
-    """The CPU-optimised candidate: every Linear layer quantised to int8 with dynamic activation scales."""
+# CPU-optimised candidates for extract, each used only within 0.5 overall F1 point of fp32 on held-out data.
+CANDIDATES = {"extract-int8": "dynamic int8 Linear layers", "extract-onnx": "ONNX Runtime, fp32, fused BERT kernels"}
+
+
+def load_extractor(system: str, model_dir: str):
+    """The CPU predictor of ``extract`` or of one of the ``CANDIDATES``."""
     from torch.ao.quantization import quantize_dynamic
 
-    predictor.model = quantize_dynamic(predictor.model, {torch.nn.Linear}, dtype=torch.qint8)
+    from inference import Predictor
+
+    predictor = Predictor.from_pretrained(model_dir, device="cpu",
+                                          backend="onnx" if system == "extract-onnx" else "torch")
+    if system == "extract-int8":  # every Linear layer quantised to int8 with dynamic activation scales
+        predictor.model = quantize_dynamic(predictor.model, {torch.nn.Linear}, dtype=torch.qint8)
     return predictor
 
 
@@ -82,14 +94,24 @@ def overall_f1(predictor, data: str) -> float:
     return flat_metrics(scores)["overall_f1"]
 
 
+def f1_changes(model_dir: str, held_out: dict[str, str]) -> dict[str, float]:
+    """Overall F1 change (points) of each candidate system against fp32 ``extract``, on that system's held-out data."""
+    fp32, changes = {}, {}
+    for system, data in held_out.items():
+        if data not in fp32:
+            fp32[data] = overall_f1(load_extractor("extract", model_dir), data)
+        f1 = overall_f1(load_extractor(system, model_dir), data)
+        changes[system] = 100 * (f1 - fp32[data])
+        print(f"{system} overall F1 {100 * f1:.2f} vs fp32 {100 * fp32[data]:.2f} on {data}", file=sys.stderr)
+    return changes
+
+
 def worker(system: str, batch: int, texts: list[str], model_dir: str) -> dict:
     start = time.perf_counter()
-    if system in ("extract", "extract-int8"):
-        from inference import Predictor, extract
+    if system.startswith("extract"):
+        from inference import extract
 
-        predictor = Predictor.from_pretrained(model_dir, device="cpu")
-        if system == "extract-int8":
-            predictor = int8(predictor)
+        predictor = load_extractor(system, model_dir)
 
         def run(chunk: list[str]) -> None:
             extract(chunk, model=predictor)
@@ -117,6 +139,17 @@ def worker(system: str, batch: int, texts: list[str], model_dir: str) -> dict:
             "words_per_second": words / seconds, "articles_per_second": len(texts) / seconds,
             "load_seconds": load_seconds, "first_result_seconds": first_result_seconds,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def prepare_onnx(model_dir: str) -> dict:
+    """Export (or find cached) the ONNX file of ``model_dir``: its path, size, and the seconds that took."""
+    from inference.modeling import EventClaimModel
+    from inference.onnx_backend import onnx_file
+
+    model = EventClaimModel.from_pretrained(model_dir, dtype=torch.float32)
+    start = time.perf_counter()
+    path = onnx_file(model)
+    return {"file": str(path), "mb": path.stat().st_size / 2**20, "prepare_seconds": time.perf_counter() - start}
 
 
 def matmul_flops_per_second(seconds: float = 3.0) -> float:
@@ -164,9 +197,9 @@ def table(rows: list[dict], roof: dict) -> str:
     lines.append(f"\nRoofline: {roof['flops_per_token'] / 1e6:.1f} MFLOPs per token x {roof['tokens_per_word']:.2f} "
                  f"tokens per word at {roof['matmul_gflops']:.0f} GFLOP/s (fp32 matmul, measured) = "
                  f"{roof['words_per_second']:,.0f} words/s.")
-    if "int8_overall_f1_change" in roof:
-        lines.append(f"extract-int8 (dynamic int8 Linear layers): overall F1 {roof['int8_overall_f1_change']:+.1f} "
-                     "points against fp32 on the held-out data (used only within 0.5).")
+    for system, change in roof.get("overall_f1_change", {}).items():
+        lines.append(f"{system} ({CANDIDATES[system]}): overall F1 {change:+.2f} points against fp32 on the held-out "
+                     "data (used only within 0.5).")
     return "\n".join(lines)
 
 
@@ -181,9 +214,15 @@ def main(argv: list[str] | None = None) -> list[dict]:
                         help="Words of the one long document run for peak memory (0: skip it).")
     parser.add_argument("--int8-data", default=None,
                         help="Held-out articles: also time the int8 path and score it against fp32 on them.")
+    parser.add_argument("--onnx-data", default=None,
+                        help="Held-out articles: also time the ONNX Runtime path and score it against fp32 on them.")
     parser.add_argument("--out", default="benchmarks/results", help="Folder for speed.json and speed.md.")
     parser.add_argument("--worker", nargs=3, metavar=("SYSTEM", "BATCH", "TEXTS_JSON"), help=argparse.SUPPRESS)
+    parser.add_argument("--prepare-onnx", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
+    if options.prepare_onnx:
+        print(json.dumps(prepare_onnx(options.model)))
+        return []
     if options.worker:
         system, batch, texts_path = options.worker
         texts = json.loads(Path(texts_path).read_text(encoding="utf-8"))
@@ -193,8 +232,19 @@ def main(argv: list[str] | None = None) -> list[dict]:
     folder = Path(tempfile.mkdtemp())
     texts = make_articles(options.data, options.words, options.articles)
     (folder / "texts.json").write_text(json.dumps(texts), encoding="utf-8")
-    systems = ("pipeline", "extract", "extract-int8") if options.int8_data else ("pipeline", "extract")
-    runs = [(system, batch, "texts.json") for batch in options.batch_sizes for system in systems]
+    held_out = {system: data for system, data in (("extract-int8", options.int8_data),
+                                                  ("extract-onnx", options.onnx_data)) if data}
+    meta = {"machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads",
+            "torch": torch.__version__, "words_per_article": options.words, "articles": options.articles}
+    if "extract-onnx" in held_out:  # exported once first, so every timed process finds the file cached
+        # In a process of its own: Linux carries a parent's peak RSS into the children it starts (ru_maxrss survives
+        # fork and exec), so loading a model here would show up as every later measurement's peak memory.
+        command = [sys.executable, "-m", "benchmarks.speed", "--data", options.data, "--model", options.model,
+                   "--prepare-onnx"]
+        meta["onnx"] = json.loads(subprocess.run(command, capture_output=True, text=True, check=True
+                                                 ).stdout.splitlines()[-1])
+    runs = [(system, batch, "texts.json") for batch in options.batch_sizes
+            for system in ("pipeline", "extract", *held_out)]
     if options.long_words:
         (folder / "long.json").write_text(json.dumps(make_articles(options.data, options.long_words, 1)))
         runs.append(("extract", 1, "long.json"))
@@ -211,15 +261,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
         print(f"{system} batch {batch} ({rows[-1]['words']:,} words): {rows[-1]['words_per_second']:,.0f} words/s, "
               f"{rows[-1]['peak_rss_mb']:,.0f} MB", file=sys.stderr)
     roof = roofline(options.model, texts)
-    if options.int8_data:  # the int8 path is only worth using within 0.5 F1 point of fp32
-        from inference import Predictor
-
-        f1 = {name: overall_f1(load(Predictor.from_pretrained(options.model, device="cpu")), options.int8_data)
-              for name, load in (("fp32", lambda p: p), ("int8", int8))}
-        roof["int8_overall_f1_change"] = 100 * (f1["int8"] - f1["fp32"])
-        print(f"int8 overall F1 {100 * f1['int8']:.1f} vs fp32 {100 * f1['fp32']:.1f}", file=sys.stderr)
-    meta = {"machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads",
-            "torch": torch.__version__, "words_per_article": options.words, "articles": options.articles}
+    if held_out:
+        roof["overall_f1_change"] = f1_changes(options.model, held_out)
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "speed.json").write_text(json.dumps({"meta": meta, "roofline": roof, "rows": rows}, indent=2),

@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 from .api import extract, load_predictor
 from .document import DataError, iter_json_lines, parse_json_lines
 from .html import render_html
+from .onnx_backend import BACKENDS
 
 CHUNK = 64  # articles per call to extract: enough to batch well, few enough to keep a corpus's memory bounded
 
@@ -85,11 +86,13 @@ def main(argv: list[str] | None = None) -> None:
                         help="How to read the inputs (auto: .jsonl files and stdin starting with '{' are JSONL).")
     add_extraction_options(parser)
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1, ... (default: cuda when present).")
+    parser.add_argument("--backend", choices=BACKENDS, default="torch",
+                        help="onnx: ONNX Runtime on the CPU, fp32, the same results (pip install -e '.[onnx]').")
     parser.add_argument("--output", "-o", default=None, help="Write JSONL here instead of stdout.")
     parser.add_argument("--html", default=None, metavar="OUT.html", help="Also write a page showing the results.")
     options = parser.parse_args(argv)
 
-    predictor = load_predictor(options.model, options.device)
+    predictor = load_predictor(options.model, options.device, options.backend)
     articles = read_inputs(options.inputs, options.format)
     out = open(options.output, "w", encoding="utf-8") if options.output else sys.stdout  # noqa: SIM115
     shown: list[tuple[str, str, object]] = []  # for --html

@@ -1,6 +1,6 @@
 """``extract(text)``: events and claims from whole news articles, with the shipped default model.
 
-The model is loaded once per (model, device) and reused by every later call, from any thread.
+The model is loaded once per (model, device, backend) and reused by every later call, from any thread.
 """
 
 from __future__ import annotations
@@ -12,50 +12,55 @@ from typing import overload
 
 import torch
 
+from .onnx_backend import BACKENDS, resolve_device
 from .predictor import Predictor
 from .results import Extraction
 
 DEFAULT_MODEL = Path(__file__).parent / "default_model"
 
-_predictors: dict[tuple[str, str], Predictor] = {}
+_predictors: dict[tuple[str, str, str], Predictor] = {}
 _loading = threading.Lock()
 
 
-def load_predictor(model: str | Path | None = None, device: str | torch.device | None = None) -> Predictor:
-    """The predictor for ``model`` (default: the shipped model) on ``device``, loaded on first use and cached.
+def load_predictor(model: str | Path | None = None, device: str | torch.device | None = None,
+                   backend: str = "torch") -> Predictor:
+    """The predictor for ``model`` (default: the shipped model) on ``device`` with ``backend`` ("torch" or "onnx"),
+    loaded on first use and cached.
 
     Example:
         >>> load_predictor() is load_predictor()  # doctest: +SKIP
         True
     """
-    device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = resolve_device(device, backend)
     path = DEFAULT_MODEL if model is None else model
     if model is None and not (DEFAULT_MODEL / "model.safetensors").is_file():
         raise FileNotFoundError(f"the default model is missing from {DEFAULT_MODEL}; reinstall the package or pass "
                                 "model= a trained model folder or hub id")
-    key = (str(path), str(device))
+    key = (str(path), str(device), backend)
     with _loading:  # one load per key even when several threads ask at once
         if key not in _predictors:
-            _predictors[key] = Predictor.from_pretrained(path, device=device)
+            _predictors[key] = Predictor.from_pretrained(path, device=device, backend=backend)
     return _predictors[key]
 
 
 @overload
 def extract(texts: str, model: str | Path | Predictor | None = ..., *, device: str | torch.device | None = ...,
-            batch_size: int = ..., threshold: float | None = ..., progress: bool = ...) -> Extraction: ...
+            backend: str = ..., batch_size: int = ..., threshold: float | None = ...,
+            progress: bool = ...) -> Extraction: ...
 @overload
 def extract(texts: Sequence[str], model: str | Path | Predictor | None = ..., *,
-            device: str | torch.device | None = ..., batch_size: int = ..., threshold: float | None = ...,
-            progress: bool = ...) -> list[Extraction]: ...
+            device: str | torch.device | None = ..., backend: str = ..., batch_size: int = ...,
+            threshold: float | None = ..., progress: bool = ...) -> list[Extraction]: ...
 
 
-def extract(texts, model=None, *, device=None, batch_size=16, threshold=None, progress=False):
+def extract(texts, model=None, *, device=None, backend="torch", batch_size=16, threshold=None, progress=False):
     """Extract events and claims from one article (a ``str``) or several (a list of ``str``, run in batches).
 
     ``model`` is a trained model folder, a hub id or a :class:`Predictor` (default: the model shipped with this
-    package); ``device`` defaults to CUDA when present, else the CPU; ``batch_size`` counts windows of the model's
-    width per forward pass; spans scoring below ``threshold`` (mean tag probability, 0-1; default: the
-    predictor's ``min_score``, 0 unless set) are left out.
+    package); ``device`` defaults to CUDA when present, else the CPU; ``backend="onnx"`` runs the model with ONNX
+    Runtime on the CPU (``device`` and ``backend`` apply to a model loaded here, not to a given :class:`Predictor`);
+    ``batch_size`` counts windows of the model's width per forward pass; spans scoring below ``threshold`` (mean tag
+    probability, 0-1; default: the predictor's ``min_score``, 0 unless set) are left out.
 
     Example:
         >>> result = extract("Police said two people were killed in Paris.")  # doctest: +SKIP
@@ -68,7 +73,9 @@ def extract(texts, model=None, *, device=None, batch_size=16, threshold=None, pr
         raise ValueError(f"threshold={threshold!r}; accepted: a score between 0 and 1")
     if batch_size < 1:
         raise ValueError(f"batch_size={batch_size!r}; accepted: a positive number of windows")
-    predictor = model if isinstance(model, Predictor) else load_predictor(model, device)
+    if backend not in BACKENDS:
+        raise ValueError(f"backend={backend!r}; accepted: {', '.join(map(repr, BACKENDS))}")
+    predictor = model if isinstance(model, Predictor) else load_predictor(model, device, backend)
 
     results = [Extraction() for _ in batch]  # empty or whitespace-only texts stay empty
     todo = [i for i, text in enumerate(batch) if text.strip()]

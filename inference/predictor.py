@@ -22,6 +22,7 @@ from .decoding import allowed_transitions, best_bio_path, link_claims, same_sent
 from .document import Argument, Article, Event, Span
 from .hub import resolve_model_dir
 from .modeling import EventClaimModel
+from .onnx_backend import OnnxModel, resolve_device
 from .schema import SCHEMA_FILE, LabelSchema
 
 logger = logging.getLogger(__name__)
@@ -91,13 +92,19 @@ class Predictor:
         self._role_masks = {t: self._role_mask(roles) for t, roles in self.schema.event_roles.items()}
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, dtype: torch.dtype = torch.float32, **kwargs) -> Predictor:
+    def from_pretrained(cls, path: str | Path, dtype: torch.dtype = torch.float32, backend: str = "torch",
+                        **kwargs) -> Predictor:
         """Load model, tokenizer and schema saved together in one folder (or a hub id).
 
         Weights stored in fp16 (the shipped model) are loaded as ``dtype``: float32 by default, which CPUs run fastest.
+        ``backend="onnx"`` runs the encoder with ONNX Runtime on the CPU (``inference/onnx_backend.py``; needs the
+        ``onnx`` extra); ``device`` then defaults to the CPU, and any other device is an error.
         """
+        kwargs["device"] = resolve_device(kwargs.get("device"), backend)
         path = resolve_model_dir(path)  # a hub id is fetched into the local cache first
         model = EventClaimModel.from_pretrained(path, dtype=dtype)
+        if backend == "onnx":
+            model = OnnxModel(model)
         tokenizer = AutoTokenizer.from_pretrained(path)
         schema = LabelSchema.load(path) if (Path(path) / SCHEMA_FILE).is_file() else None
         return cls(model, tokenizer, schema, **kwargs)
