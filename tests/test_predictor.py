@@ -17,7 +17,9 @@ def predictor(tokenizer):
     with torch.no_grad():
         for head in (model.claim_head, model.trigger_head, model.argument_head.out):
             head.weight.mul_(300.0)  # sharp, varied predictions from a random model
-    return Predictor(model, tokenizer, batch_size=3, device="cpu")
+    # float64: batches of other sizes run other matmul kernels, and float32's last-bit differences, times the 300
+    # above, flipped near-tied tags between a text run alone and in a batch (texts=['0', '1=>Ù᠀01᐀È'])
+    return Predictor(model.double(), tokenizer, batch_size=3, device="cpu")
 
 
 def check_offsets(article):
