@@ -12,13 +12,14 @@ the schema" for a subtype of a mapped prefix. Roles map per M2E2 type; a role no
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from inference.document import Argument, Event, Span
+from inference.document import Argument, DataError, Event, Span, iter_json_lines
 from inference.schema import LabelSchema
 
 from .report import ImportReport
@@ -91,6 +92,23 @@ def load_event_mapping(path: str | Path, corpus: str, schema: LabelSchema | None
                                  f"{m2e2_type}; accepted: {', '.join(schema.event_roles[m2e2_type])}")
     return EventMapping({str(k): v for k, v in types.items()},
                         {t: {str(k): v for k, v in table.items()} for t, table in roles.items()})
+
+
+def as_event_mapping(mapping: EventMapping | str | Path | None, corpus: str,
+                     schema: LabelSchema | None = None) -> EventMapping:
+    """``mapping`` itself, or ``corpus``'s section of a mapping file (None: ``configs/event_mapping.yaml``)."""
+    if isinstance(mapping, EventMapping):
+        return mapping
+    return load_event_mapping(mapping or DEFAULT_EVENT_MAPPING, corpus, schema)
+
+
+def iter_documents(path: Path, keys: tuple[str, ...]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line, document)`` for each JSON line of ``path``; a document lacking one of ``keys`` is a ``DataError``."""
+    for line, doc in iter_json_lines(path):
+        missing = [key for key in keys if key not in doc]
+        if missing:
+            raise DataError(f"a document lacks {', '.join(missing)}; each needs {', '.join(keys)}", path, line)
+        yield line, doc
 
 
 def _check_keys(values: Any, accepted: Any, where: str) -> None:

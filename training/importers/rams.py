@@ -17,10 +17,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from inference.document import Article, DataError, Span, iter_json_lines
+from inference.document import Article, Span
 from inference.schema import LabelSchema
 
-from .event_mapping import DEFAULT_EVENT_MAPPING, EventMapping, load_event_mapping, map_event
+from .event_mapping import EventMapping, as_event_mapping, iter_documents, map_event
 from .overlaps import drop_overlapping_triggers
 from .report import ImportReport, problem
 
@@ -53,13 +53,9 @@ def read_rams(path: str | Path, errors: str = "raise", schema: LabelSchema | Non
         (('partial_events',), 598)
     """
     path, report = Path(path), ImportReport()
-    if not isinstance(mapping, EventMapping):
-        mapping = load_event_mapping(mapping or DEFAULT_EVENT_MAPPING, PREFIX, schema)
+    mapping = as_event_mapping(mapping, PREFIX, schema)
     articles = []
-    for line, doc in iter_json_lines(path):
-        missing = [key for key in DOC_KEYS if key not in doc]
-        if missing:
-            raise DataError(f"a document lacks {', '.join(missing)}; each needs {', '.join(DOC_KEYS)}", path, line)
+    for line, doc in iter_documents(path, DOC_KEYS):
         article = _article(doc, mapping, errors, report, path, line)
         if article.events:
             articles.append(article)
