@@ -12,7 +12,7 @@ from typing import overload
 
 import torch
 
-from .onnx_backend import BACKENDS, resolve_device
+from .onnx_backend import check_backend, resolve_device
 from .predictor import Predictor
 from .results import Extraction
 
@@ -73,8 +73,7 @@ def extract(texts, model=None, *, device=None, backend="torch", batch_size=16, t
         raise ValueError(f"threshold={threshold!r}; accepted: a score between 0 and 1")
     if batch_size < 1:
         raise ValueError(f"batch_size={batch_size!r}; accepted: a positive number of windows")
-    if backend not in BACKENDS:
-        raise ValueError(f"backend={backend!r}; accepted: {', '.join(map(repr, BACKENDS))}")
+    check_backend(backend)  # also when a Predictor is given, which resolves no device
     predictor = model if isinstance(model, Predictor) else load_predictor(model, device, backend)
 
     results = [Extraction() for _ in batch]  # empty or whitespace-only texts stay empty

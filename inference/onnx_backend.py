@@ -34,6 +34,12 @@ INPUTS, OUTPUTS = ("input_ids", "attention_mask"), ("claim_logits", "trigger_log
 FORMAT = "1"  # bump when the exported graph changes, so older cached files are not used
 
 
+def check_backend(backend: str) -> None:
+    """A ``ValueError`` naming the accepted backends unless ``backend`` is one of them."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend={backend!r}; accepted: {', '.join(map(repr, BACKENDS))}")
+
+
 def resolve_device(device: str | torch.device | None, backend: str) -> torch.device:
     """The device a predictor runs on: ``device``, else CUDA when present (torch backend only), else the CPU.
 
@@ -41,8 +47,7 @@ def resolve_device(device: str | torch.device | None, backend: str) -> torch.dev
         >>> resolve_device(None, "onnx")
         device(type='cpu')
     """
-    if backend not in BACKENDS:
-        raise ValueError(f"backend={backend!r}; accepted: {', '.join(map(repr, BACKENDS))}")
+    check_backend(backend)
     if device is None:
         return torch.device("cuda" if backend == "torch" and torch.cuda.is_available() else "cpu")
     device = torch.device(device)

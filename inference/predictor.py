@@ -70,7 +70,7 @@ class Predictor:
                  window: int | None = None, stride: int | None = None, batch_size: int = 16,
                  device: str | torch.device | None = None, min_score: float = 0.0,
                  trigger_threshold: float | None = None, argument_threshold: float | None = None) -> None:
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.device = resolve_device(device, "torch")  # the given device, else CUDA when present, else the CPU
         self.model = model.to(self.device).eval()
         self.tokenizer = tokenizer
         self.schema = schema or LabelSchema.default()
