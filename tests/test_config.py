@@ -44,11 +44,12 @@ def test_defaults_fill_in_and_round_trip(tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        (BASE + "extra: 1\n", r"unknown key\(s\) \['extra'\]; accepted: \['data', 'model', 'training'\]"),
+        (BASE + "extra: 1\n", r"unknown key\(s\) \['extra'\]; accepted: data, model, training"),
         (BASE.replace("dev:", "dve:"), r"data: unknown key\(s\) \['dve'\]"),
         (BASE.replace("1.0e-5", "1e-5"), r"training.learning_rate: got '1e-5' \(str\); accepted: float, int"),
         (BASE.replace("learning_rate", "warmup_ratio"), r"unknown key\(s\) \['warmup_ratio'\]"),
         (BASE + "model: {classifier_dropout: true}\n", r"model.classifier_dropout: got True \(bool\)"),
+        (BASE + "model: {event_tag_weight: 0.0}\n", r"model.event_tag_weight=0.0; accepted: a weight > 0"),
         (BASE.replace("output_dir: out, ", ""), "training.output_dir is required"),
         (BASE.replace("{train: [a.jsonl], ", "{max_length: 4, train: [a.jsonl], "), "max_length=4; accepted"),
         (BASE.replace("dev: [b.jsonl]", "dev: []"), "data.train and data.dev each need at least one path"),

@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from inference.modeling import EventClaimModel
@@ -43,6 +44,31 @@ def test_loss_is_mean_of_window_losses(tiny_model):
     both = tiny_model(**full).loss
     halves = [tiny_model(**{k: v[i : i + 1] for k, v in full.items()}).loss for i in range(2)]
     assert torch.allclose(both, sum(halves) / 2, atol=1e-6)
+
+
+def test_event_tag_weight_scales_the_loss_of_trigger_and_argument_tags_only(tiny_model):
+    tiny_model.eval()  # no dropout: the same logits in every call
+    inputs = batch(labels_value=-100)
+    inputs["trigger_labels"][0, :4] = torch.tensor([0, 0, 1, 0])  # O O B-<first event type> O
+    inputs["argument_labels"][1, 0, :2] = torch.tensor([0, 3])  # O and a role tag
+    torch.manual_seed(0)
+    inputs["input_ids"] = torch.randint(1000, 2000, (2, 12))
+
+    def loss(weight: float, **labels) -> float:
+        tiny_model.config.event_tag_weight = weight
+        return tiny_model(**{**inputs, **labels}).loss.item()
+
+    try:
+        with torch.no_grad():
+            # tag loss: (sum of O losses + w x sum of event tag losses) / tags, so linear in w
+            one, two, three = (loss(w) for w in (1.0, 2.0, 3.0))
+            assert two - one == pytest.approx(three - two, rel=1e-4) and two > one
+            claims = {"claim_labels": torch.tensor([[0, 1, 2] * 4] * 2),  # O B-x I-x ...: claim tags only
+                      "trigger_labels": torch.full_like(inputs["trigger_labels"], -100),
+                      "argument_labels": torch.full_like(inputs["argument_labels"], -100)}
+            assert loss(1.0, **claims) == pytest.approx(loss(3.0, **claims))  # claim tags keep weight 1
+    finally:
+        tiny_model.config.event_tag_weight = 1.0
 
 
 def test_save_and_load_give_identical_predictions(tiny_model, tmp_path):

@@ -84,10 +84,13 @@ def build_model(config: ExperimentConfig, schema: LabelSchema) -> tuple[EventCla
     source = resolve_backbone(config.model.model_name_or_path)
     if AutoConfig.from_pretrained(source).model_type == EventClaimConfig.model_type:
         source = resolve_model_dir(source)  # a hub id: weights, tokenizer and schema fetched together
-        return EventClaimModel.from_pretrained(source), AutoTokenizer.from_pretrained(source)
+        model = EventClaimModel.from_pretrained(source)
+        model.config.event_tag_weight = config.model.event_tag_weight  # how to train is this run's choice
+        return model, AutoTokenizer.from_pretrained(source)
     tokenizer = AutoTokenizer.from_pretrained(source)
     model = EventClaimModel.from_encoder(source, schema, attention_dropout=config.model.attention_dropout,
                                          classifier_dropout=config.model.classifier_dropout,
+                                         event_tag_weight=config.model.event_tag_weight,
                                          window=config.data.max_length, stride=config.data.stride)
     return model, tokenizer
 

@@ -22,6 +22,7 @@ import yaml
 from inference.document import Argument, DataError, Event, Span, iter_json_lines
 from inference.schema import LabelSchema
 
+from ..config import check_keys
 from .report import ImportReport
 
 DEFAULT_EVENT_MAPPING = Path(__file__).resolve().parents[2] / "configs" / "event_mapping.yaml"
@@ -69,23 +70,23 @@ def load_event_mapping(path: str | Path, corpus: str, schema: LabelSchema | None
     """
     path, schema = Path(path), schema or LabelSchema.default()
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    _check_keys(raw, CORPORA, f"{path}: top level")
+    check_keys(raw, CORPORA, f"{path}: top level")
     if corpus not in CORPORA:
         raise ValueError(f"unknown corpus {corpus!r}; accepted: {', '.join(CORPORA)}")
     if corpus not in raw:
         raise ValueError(f"{path}: no section {corpus!r}; the file has {', '.join(raw) or 'none'}")
     section = raw[corpus]
-    _check_keys(section, SECTION_KEYS, f"{path}: {corpus}")
+    check_keys(section, SECTION_KEYS, f"{path}: {corpus}")
     types, roles = section.get("types") or {}, section.get("roles") or {}
-    _check_keys(types, None, f"{path}: {corpus}.types")
+    check_keys(types, None, f"{path}: {corpus}.types")
     accepted_types = ", ".join(schema.event_types)
     for source, target in types.items():
         if target is not None and target not in schema.event_roles:
             raise ValueError(f"{path}: {corpus}.types.{source}: {target!r} is not an event type of the schema; "
                              f"accepted: {accepted_types}, or null (not an event of the schema)")
-    _check_keys(roles, schema.event_types, f"{path}: {corpus}.roles")
+    check_keys(roles, schema.event_types, f"{path}: {corpus}.roles")
     for m2e2_type, table in roles.items():
-        _check_keys(table, None, f"{path}: {corpus}.roles.{m2e2_type}")
+        check_keys(table, None, f"{path}: {corpus}.roles.{m2e2_type}")
         for source, target in table.items():
             if target not in schema.event_roles[m2e2_type]:
                 raise ValueError(f"{path}: {corpus}.roles.{m2e2_type}.{source}: {target!r} is not a role of "
@@ -109,15 +110,6 @@ def iter_documents(path: Path, keys: tuple[str, ...]) -> Iterator[tuple[int, dic
         if missing:
             raise DataError(f"a document lacks {', '.join(missing)}; each needs {', '.join(keys)}", path, line)
         yield line, doc
-
-
-def _check_keys(values: Any, accepted: Any, where: str) -> None:
-    """A mapping whose keys (if ``accepted`` is given) are all accepted; else a ``ValueError`` naming them."""
-    if not isinstance(values, dict):
-        raise ValueError(f"{where}: expected a mapping of keys to values, got {type(values).__name__}")
-    unknown = [key for key in values if accepted is not None and key not in accepted]
-    if unknown:
-        raise ValueError(f"{where}: unknown key(s) {unknown}; accepted: {', '.join(accepted)}")
 
 
 def map_event(mapping: EventMapping, source_type: str, trigger: Span, arguments: list[tuple[str, Span]],
