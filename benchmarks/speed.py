@@ -4,19 +4,21 @@ against the roofline of this machine.
 Usage::
 
     python -m benchmarks.speed --data data/release/test.jsonl [--model DIR] [--words 600] [--articles 32]
-        [--batch-sizes 1 8 32] [--long-words 100000] [--int8-data HELD_OUT] [--onnx-data HELD_OUT]
+        [--batch-sizes 1 8 32] [--repeats 3] [--long-words 100000] [--onnx-data HELD_OUT] [--int8-data HELD_OUT]
         [--out benchmarks/results]
 
-Each (system, batch size) runs in a fresh process, so its peak memory is its own. The pipeline gets the extractor's
+Each (system, batch size) runs in a fresh process, so its peak memory is its own, ``--repeats`` times in rounds (every
+system once, then every system again), so that a busy spell of the machine slows all systems alike; a row reports the
+run with the median words/s. The pipeline gets the extractor's
 encoder and claim head as a plain ``BertForTokenClassification`` with the same windows (width and stride), and does
 one tagging pass; ``extract`` does the whole job (claim tags, trigger tags, an argument pass per trigger, linking).
 The roofline is the words/s this machine would reach if every FLOP of the model's forward pass ran at the fp32
 matmul throughput measured here, in the same run: ``throughput / (FLOPs per token x tokens per word)``. Time to first
 result counts from the process's start (imports, model load, first call). ``--long-words`` also runs one document of
-that many words for its peak memory. ``--int8-data`` and ``--onnx-data`` also time a CPU-optimised candidate
+that many words for its peak memory. ``--onnx-data`` and ``--int8-data`` also time a CPU-optimised candidate
 (``CANDIDATES``) and score it against fp32 ``extract`` on held-out articles: a candidate is only worth using within
-0.5 overall F1 point. The machine is shared and noisy: read the ratios (same run, same weights, same articles) more
-than the absolute times.
+0.5 overall F1 point. The roofline is an fp32 one: int8 matmuls may beat it. The machine is shared and noisy: read the
+ratios (same run, same weights, same articles) more than the absolute times.
 """
 
 from __future__ import annotations
@@ -68,20 +70,17 @@ def export_claim_tagger(model_dir: str, out: Path) -> None:
 
 
 # CPU-optimised candidates for extract, each used only within 0.5 overall F1 point of fp32 on held-out data.
-CANDIDATES = {"extract-int8": "dynamic int8 Linear layers", "extract-onnx": "ONNX Runtime, fp32, fused BERT kernels"}
+# (torch's own dynamic int8 quantisation, per tensor, was measured too and cost 2.8 points: README, "Speed".)
+CANDIDATES = {"extract-onnx": "ONNX Runtime, fp32, fused BERT kernels",
+              "extract-onnx-int8": "ONNX Runtime, int8 weights per output channel, fused BERT kernels"}
 
 
 def load_extractor(system: str, model_dir: str):
-    """The CPU predictor of ``extract`` or of one of the ``CANDIDATES``."""
-    from torch.ao.quantization import quantize_dynamic
-
+    """The CPU predictor of ``extract`` (the torch backend) or of one of the ``CANDIDATES`` (an ONNX backend)."""
     from inference import Predictor
 
-    predictor = Predictor.from_pretrained(model_dir, device="cpu",
-                                          backend="onnx" if system == "extract-onnx" else "torch")
-    if system == "extract-int8":  # every Linear layer quantised to int8 with dynamic activation scales
-        predictor.model = quantize_dynamic(predictor.model, {torch.nn.Linear}, dtype=torch.qint8)
-    return predictor
+    backend = system.removeprefix("extract-") if system in CANDIDATES else "torch"
+    return Predictor.from_pretrained(model_dir, device="cpu", backend=backend)
 
 
 def overall_f1(predictor, data: str) -> float:
@@ -141,14 +140,21 @@ def worker(system: str, batch: int, texts: list[str], model_dir: str) -> dict:
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def prepare_onnx(model_dir: str) -> dict:
-    """Export (or find cached) the ONNX file of ``model_dir``: its path, size, and the seconds that took."""
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median words/s (the slower middle one of an even number), with every run's words/s."""
+    ordered = sorted(runs, key=lambda run: run["words_per_second"])
+    return {**ordered[(len(ordered) - 1) // 2], "words_per_second_runs": [run["words_per_second"] for run in runs]}
+
+
+def prepare_onnx(model_dir: str, system: str) -> dict:
+    """Export (or find cached) the ONNX file of ``model_dir`` for a candidate: its path, size, and the seconds that
+    took."""
     from inference.modeling import EventClaimModel
     from inference.onnx_backend import onnx_file
 
     model = EventClaimModel.from_pretrained(model_dir, dtype=torch.float32)
     start = time.perf_counter()
-    path = onnx_file(model)
+    path = onnx_file(model, int8=system == "extract-onnx-int8")
     return {"file": str(path), "mb": path.stat().st_size / 2**20, "prepare_seconds": time.perf_counter() - start}
 
 
@@ -194,6 +200,9 @@ def table(rows: list[dict], roof: dict) -> str:
                      f"| {'' if ratio is None else f'{ratio:.2f}'} "
                      f"| {100 * r['words_per_second'] / roof['words_per_second']:.0f} "
                      f"| {r['first_result_seconds']:.1f} | {r['peak_rss_mb']:,.0f} |")
+    repeats = max(len(r.get("words_per_second_runs", [])) for r in rows)
+    if repeats > 1:
+        lines.append(f"\nEach row but the long document: the median of {repeats} runs, taken in rounds.")
     lines.append(f"\nRoofline: {roof['flops_per_token'] / 1e6:.1f} MFLOPs per token x {roof['tokens_per_word']:.2f} "
                  f"tokens per word at {roof['matmul_gflops']:.0f} GFLOP/s (fp32 matmul, measured) = "
                  f"{roof['words_per_second']:,.0f} words/s.")
@@ -210,18 +219,22 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--words", type=int, default=600, help="Words per article.")
     parser.add_argument("--articles", type=int, default=32, help="Articles per measurement.")
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 8, 32], help="Articles per call.")
+    parser.add_argument("--repeats", type=int, default=3, help="Timed runs of each system and batch size.")
     parser.add_argument("--long-words", type=int, default=100_000,
                         help="Words of the one long document run for peak memory (0: skip it).")
-    parser.add_argument("--int8-data", default=None,
-                        help="Held-out articles: also time the int8 path and score it against fp32 on them.")
     parser.add_argument("--onnx-data", default=None,
                         help="Held-out articles: also time the ONNX Runtime path and score it against fp32 on them.")
+    parser.add_argument("--int8-data", default=None,
+                        help="Held-out articles: also time the ONNX Runtime int8 path and score it against fp32 on "
+                             "them.")
     parser.add_argument("--out", default="benchmarks/results", help="Folder for speed.json and speed.md.")
     parser.add_argument("--worker", nargs=3, metavar=("SYSTEM", "BATCH", "TEXTS_JSON"), help=argparse.SUPPRESS)
-    parser.add_argument("--prepare-onnx", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--prepare-onnx", metavar="SYSTEM", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
+    if options.repeats < 1:
+        parser.error(f"--repeats {options.repeats}; accepted: 1 or more")
     if options.prepare_onnx:
-        print(json.dumps(prepare_onnx(options.model)))
+        print(json.dumps(prepare_onnx(options.model, options.prepare_onnx)))
         return []
     if options.worker:
         system, batch, texts_path = options.worker
@@ -232,34 +245,39 @@ def main(argv: list[str] | None = None) -> list[dict]:
     folder = Path(tempfile.mkdtemp())
     texts = make_articles(options.data, options.words, options.articles)
     (folder / "texts.json").write_text(json.dumps(texts), encoding="utf-8")
-    held_out = {system: data for system, data in (("extract-int8", options.int8_data),
-                                                  ("extract-onnx", options.onnx_data)) if data}
+    held_out = {system: data for system, data in (("extract-onnx", options.onnx_data),
+                                                  ("extract-onnx-int8", options.int8_data)) if data}
     meta = {"machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads",
-            "torch": torch.__version__, "words_per_article": options.words, "articles": options.articles}
-    if "extract-onnx" in held_out:  # exported once first, so every timed process finds the file cached
+            "torch": torch.__version__, "words_per_article": options.words, "articles": options.articles,
+            "repeats": options.repeats}
+    for system in held_out:  # exported once first, so every timed process finds the file cached
         # In a process of its own: Linux carries a parent's peak RSS into the children it starts (ru_maxrss survives
         # fork and exec), so loading a model here would show up as every later measurement's peak memory.
         command = [sys.executable, "-m", "benchmarks.speed", "--data", options.data, "--model", options.model,
-                   "--prepare-onnx"]
-        meta["onnx"] = json.loads(subprocess.run(command, capture_output=True, text=True, check=True
+                   "--prepare-onnx", system]
+        meta[system] = json.loads(subprocess.run(command, capture_output=True, text=True, check=True
                                                  ).stdout.splitlines()[-1])
-    runs = [(system, batch, "texts.json") for batch in options.batch_sizes
-            for system in ("pipeline", "extract", *held_out)]
-    if options.long_words:
-        (folder / "long.json").write_text(json.dumps(make_articles(options.data, options.long_words, 1)))
-        runs.append(("extract", 1, "long.json"))
-    rows = []
-    for system, batch, name in runs:
+    def measure(system: str, batch: int, texts_file: Path) -> dict:
         command = [sys.executable, "-m", "benchmarks.speed", "--data", options.data, "--model", options.model,
-                   "--worker", system, str(batch), str(folder / name)]
+                   "--worker", system, str(batch), str(texts_file)]
         result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode:
             raise RuntimeError(f"{system} batch {batch} failed:\n{result.stderr[-3000:]}")
-        rows.append(json.loads(result.stdout.splitlines()[-1]))
-        if name == "long.json":
-            rows[-1]["system"] = f"extract, one {options.long_words:,}-word document"
-        print(f"{system} batch {batch} ({rows[-1]['words']:,} words): {rows[-1]['words_per_second']:,.0f} words/s, "
-              f"{rows[-1]['peak_rss_mb']:,.0f} MB", file=sys.stderr)
+        row = json.loads(result.stdout.splitlines()[-1])
+        print(f"{system} batch {batch} ({row['words']:,} words): {row['words_per_second']:,.0f} words/s, "
+              f"{row['peak_rss_mb']:,.0f} MB", file=sys.stderr)
+        return row
+
+    timed = [(system, batch) for batch in options.batch_sizes for system in ("pipeline", "extract", *held_out)]
+    samples = {key: [] for key in timed}
+    for _ in range(options.repeats):
+        for system, batch in timed:
+            samples[system, batch].append(measure(system, batch, folder / "texts.json"))
+    rows = [median_run(samples[key]) for key in timed]
+    if options.long_words:
+        (folder / "long.json").write_text(json.dumps(make_articles(options.data, options.long_words, 1)))
+        rows.append(measure("extract", 1, folder / "long.json"))
+        rows[-1]["system"] = f"extract, one {options.long_words:,}-word document"
     roof = roofline(options.model, texts)
     if held_out:
         roof["overall_f1_change"] = f1_changes(options.model, held_out)

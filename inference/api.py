@@ -24,7 +24,7 @@ _loading = threading.Lock()
 
 def load_predictor(model: str | Path | None = None, device: str | torch.device | None = None,
                    backend: str = "torch") -> Predictor:
-    """The predictor for ``model`` (default: the shipped model) on ``device`` with ``backend`` ("torch" or "onnx"),
+    """The predictor for ``model`` (default: the shipped model) on ``device`` with ``backend`` (one of ``BACKENDS``),
     loaded on first use and cached.
 
     Example:
@@ -57,10 +57,10 @@ def extract(texts, model=None, *, device=None, backend="torch", batch_size=16, t
     """Extract events and claims from one article (a ``str``) or several (a list of ``str``, run in batches).
 
     ``model`` is a trained model folder, a hub id or a :class:`Predictor` (default: the model shipped with this
-    package); ``device`` defaults to CUDA when present, else the CPU; ``backend="onnx"`` runs the model with ONNX
-    Runtime on the CPU (``device`` and ``backend`` apply to a model loaded here, not to a given :class:`Predictor`);
-    ``batch_size`` counts windows of the model's width per forward pass; spans scoring below ``threshold`` (mean tag
-    probability, 0-1; default: the predictor's ``min_score``, 0 unless set) are left out.
+    package); ``device`` defaults to CUDA when present, else the CPU; ``backend="onnx"`` (or ``"onnx-int8"``, faster)
+    runs the model with ONNX Runtime on the CPU (``device`` and ``backend`` apply to a model loaded here, not to a
+    given :class:`Predictor`); ``batch_size`` counts windows of the model's width per forward pass; spans scoring below
+    ``threshold`` (mean tag probability, 0-1; default: the predictor's ``min_score``, 0 unless set) are left out.
 
     Example:
         >>> result = extract("Police said two people were killed in Paris.")  # doctest: +SKIP

@@ -192,7 +192,7 @@ def run(options: argparse.Namespace) -> None:
     with state.main_process_first():  # the main process converts the input into the datasets cache, then the others
         dataset = load_articles(options.input, input_format, options.text_column, options.id_column)
     job = {"input": str(Path(options.input).resolve()), "rows": len(dataset), "processes": state.num_processes,
-           "model": str(options.model or "default"), "threshold": options.threshold,
+           "model": str(options.model or "default"), "backend": options.backend, "threshold": options.threshold,
            "text_column": options.text_column, "id_column": options.id_column}
     check_job(parts, job)
     state.wait_for_everyone()
@@ -202,7 +202,8 @@ def run(options: argparse.Namespace) -> None:
         os.replace(parts / "job.json.tmp", parts / "job.json")
     state.wait_for_everyone()
 
-    predictor = load_predictor(options.model, state.device)
+    # The ONNX backends run on the CPU: every process of a GPU launch would then use the CPU.
+    predictor = load_predictor(options.model, state.device if options.backend == "torch" else "cpu", options.backend)
     extract_shard(dataset, part_path(parts, state.process_index, state.num_processes), state, predictor, options)
     state.wait_for_everyone()
     if state.is_main_process:

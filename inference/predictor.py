@@ -97,14 +97,15 @@ class Predictor:
         """Load model, tokenizer and schema saved together in one folder (or a hub id).
 
         Weights stored in fp16 (the shipped model) are loaded as ``dtype``: float32 by default, which CPUs run fastest.
-        ``backend="onnx"`` runs the encoder with ONNX Runtime on the CPU (``inference/onnx_backend.py``; needs the
-        ``onnx`` extra); ``device`` then defaults to the CPU, and any other device is an error.
+        ``backend="onnx"`` runs the encoder with ONNX Runtime on the CPU, ``"onnx-int8"`` with int8 weights
+        (``inference/onnx_backend.py``; both need the ``onnx`` extra); ``device`` then defaults to the CPU, and any
+        other device is an error.
         """
         kwargs["device"] = resolve_device(kwargs.get("device"), backend)
         path = resolve_model_dir(path)  # a hub id is fetched into the local cache first
         model = EventClaimModel.from_pretrained(path, dtype=dtype)
-        if backend == "onnx":
-            model = OnnxModel(model)
+        if backend != "torch":
+            model = OnnxModel(model, int8=backend == "onnx-int8")
         tokenizer = AutoTokenizer.from_pretrained(path)
         schema = LabelSchema.load(path) if (Path(path) / SCHEMA_FILE).is_file() else None
         return cls(model, tokenizer, schema, **kwargs)

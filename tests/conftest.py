@@ -54,3 +54,10 @@ def tiny_model_dir(tmp_path_factory, tokenizer) -> Path:
 @pytest.fixture(scope="session")
 def articles():
     return read_jsonl(FIXTURES / "articles.jsonl")
+
+
+def without_scores(value):
+    """A result dict (``to_dict()``, JSON) with every score left out: what two backends must agree on exactly."""
+    if isinstance(value, dict):
+        return {key: without_scores(item) for key, item in value.items() if key != "score"}
+    return [without_scores(item) for item in value] if isinstance(value, list) else value

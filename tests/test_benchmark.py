@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks.speed import make_articles, table
+from benchmarks.speed import make_articles, median_run, table
 from tests.conftest import FIXTURES
 
 
@@ -25,3 +25,10 @@ def test_table_compares_only_like_with_like():
     assert lines[3] == "| extract | 1 | 2,000 | 1.00 | 2.00 | 50 | 2.0 | 500 |"
     assert lines[4] == "| extract, long | 1 | 3,000 | 1.00 |  | 75 | 2.0 | 500 |"  # other articles: no ratio
     assert "= 4,000 words/s" in lines[-1]
+
+
+def test_median_run_is_a_real_run_and_keeps_them_all():
+    runs = [{"words_per_second": speed, "peak_rss_mb": mb} for speed, mb in ((900.0, 1), (1500.0, 2), (1200.0, 3))]
+    assert median_run(runs) == {"words_per_second": 1200.0, "peak_rss_mb": 3,
+                                "words_per_second_runs": [900.0, 1500.0, 1200.0]}
+    assert median_run(runs[:2])["words_per_second"] == 900.0  # even: the slower middle one

@@ -15,7 +15,7 @@ import pytest
 
 from inference import Predictor, extract
 from inference.corpus import STOP_AFTER
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, ROOT, without_scores
 
 TORCHRUN = (sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29563")
 
@@ -160,3 +160,17 @@ def test_an_existing_output_is_kept_unless_overwrite(tmp_path, tiny_model_dir):
     assert output.read_text() == "old\n"
     run(sys.executable, *corpus_command(source, output, tiny_model_dir, "--overwrite"))
     assert [r["id"] for r in read_jsonl(output)] == ["a"]
+
+
+def test_onnx_backend_and_a_resume_that_keeps_to_it(tmp_path, corpus, reference, tiny_model_dir, monkeypatch):
+    pytest.importorskip("onnxruntime", reason='backend="onnx" is optional: pip install -e ".[onnx]"')
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the exported graph goes there, not to ~/.cache
+    output = tmp_path / "out.jsonl"
+    command = (sys.executable, *corpus_command(corpus, output, tiny_model_dir))
+    killed = run(*command, "--backend", "onnx", stop_after=1, check=False)
+    assert killed.returncode == 3 and list((tmp_path / "cache").rglob("*.onnx"))
+    refused = run(*command, check=False)  # half the rows from one backend, half from another: no
+    assert refused.returncode == 2 and "backend='onnx'" in refused.stderr
+
+    run(*command, "--backend", "onnx")
+    assert without_scores(read_jsonl(output)) == without_scores(read_jsonl(reference))  # fp32: the torch results

@@ -16,7 +16,7 @@ from inference.__main__ import main  # noqa: E402
 from inference.api import extract, load_predictor  # noqa: E402
 from inference.onnx_backend import OnnxModel, resolve_device  # noqa: E402
 from inference.predictor import Predictor  # noqa: E402
-from tests.conftest import make_tiny_model  # noqa: E402
+from tests.conftest import make_tiny_model, without_scores  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -38,13 +38,6 @@ def structure(article):
     """Everything but the scores: event types, triggers, argument roles and spans, claim parts."""
     events = [(e.type, e.trigger, [(a.role, a.span) for a in e.arguments]) for e in article.events]
     return events, [(c.source, c.cue, c.content) for c in article.claims]
-
-
-def without_scores(value):
-    """A result dict (``to_dict()``, JSON) with every score left out."""
-    if isinstance(value, dict):
-        return {key: without_scores(item) for key, item in value.items() if key != "score"}
-    return [without_scores(item) for item in value] if isinstance(value, list) else value
 
 
 def scores(article) -> list[float]:
@@ -100,6 +93,23 @@ def test_export_is_cached_per_weights(tokenizer, tmp_path, monkeypatch):
         OnnxModel(make_tiny_model(tokenizer, seed=2), cache_dir=cache)
 
 
+@torch.inference_mode()
+def test_int8_graph_has_int8_weights_and_stays_close_to_fp32(sharp_model, onnx_model):
+    import onnx
+
+    int8 = OnnxModel(sharp_model, cache_dir=onnx_model.path.parent, int8=True)
+    assert int8.path != onnx_model.path and int8.path.name.endswith("-int8.onnx")  # both cached, side by side
+    ops = {node.op_type for node in onnx.load(int8.path).graph.node}
+    assert {"MatMulInteger", "QAttention"} <= ops and "MatMul" not in ops  # every matmul, attention included
+    assert int8.path.stat().st_size < 0.4 * onnx_model.path.stat().st_size  # embeddings too: 1 byte a weight
+    torch.manual_seed(0)
+    input_ids = torch.randint(1000, 5000, (3, 16))
+    want, have = (m(input_ids, torch.ones_like(input_ids), return_hidden=True) for m in (onnx_model, int8))
+    assert want.hidden_states.std() == pytest.approx(1.0, abs=0.1)  # layer-normed: the error below is relative
+    assert (have.hidden_states - want.hidden_states).abs().max() < 0.1
+    assert (have.hidden_states - want.hidden_states).abs().max() > 0  # not the fp32 graph under another name
+
+
 @pytest.fixture
 def fresh_cache(tmp_path, monkeypatch):
     """An empty ONNX file cache under ``tmp_path`` and no predictor loaded yet."""
@@ -123,22 +133,24 @@ def test_command_line_backend(tiny_model_dir, tmp_path, fresh_cache):
     article = tmp_path / "article.txt"
     article.write_text("The minister said on Monday that troops attacked the town. " * 4, encoding="utf-8")
     lines = {}
-    for backend in ("torch", "onnx"):
+    for backend in ("torch", "onnx", "onnx-int8"):
         main([str(article), "--model", str(tiny_model_dir), "--device", "cpu", "--backend", backend,
               "-o", str(tmp_path / f"{backend}.jsonl")])
         lines[backend] = json.loads((tmp_path / f"{backend}.jsonl").read_text(encoding="utf-8"))
-    assert list(fresh_cache.glob("*.onnx"))  # the onnx run did use ONNX Runtime
+    assert len(list(fresh_cache.glob("*.onnx"))) == 2  # the onnx runs did use ONNX Runtime, one graph each
     assert lines["torch"]["events"] or lines["torch"]["claims"]
     assert without_scores(lines["onnx"]) == without_scores(lines["torch"])  # scores: compared unrounded above
+    assert lines["onnx-int8"].keys() == lines["torch"].keys()  # int8 may move a near-tied tag: its F1 is benchmarked
 
 
 def test_errors_say_what_is_accepted(tiny_model_dir, monkeypatch):
-    with pytest.raises(ValueError, match="backend='tensorrt'; accepted: 'torch', 'onnx'"):
+    with pytest.raises(ValueError, match="backend='tensorrt'; accepted: 'torch', 'onnx', 'onnx-int8'"):
         Predictor.from_pretrained(tiny_model_dir, backend="tensorrt")
     with pytest.raises(ValueError, match="backend='tensorrt'; accepted"):
         extract("Police said so.", model=Predictor.from_pretrained(tiny_model_dir, device="cpu"), backend="tensorrt")
-    with pytest.raises(ValueError, match='backend="onnx" runs on the CPU only; got device=\'cuda:1\''):
-        Predictor.from_pretrained(tiny_model_dir, backend="onnx", device="cuda:1")
+    for backend in ("onnx", "onnx-int8"):
+        with pytest.raises(ValueError, match=f'backend="{backend}" runs on the CPU only; got device=\'cuda:1\''):
+            Predictor.from_pretrained(tiny_model_dir, backend=backend, device="cuda:1")
     assert resolve_device(None, "onnx") == torch.device("cpu")  # never CUDA, even where there is one
     with pytest.raises(SystemExit):
         main(["article.txt", "--backend", "tensorrt"])
