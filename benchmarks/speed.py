@@ -9,16 +9,16 @@ Usage::
 
 Each (system, batch size) runs in a fresh process, so its peak memory is its own, ``--repeats`` times in rounds (every
 system once, then every system again), so that a busy spell of the machine slows all systems alike; a row reports the
-run with the median words/s. The pipeline gets the extractor's
-encoder and claim head as a plain ``BertForTokenClassification`` with the same windows (width and stride), and does
-one tagging pass; ``extract`` does the whole job (claim tags, trigger tags, an argument pass per trigger, linking).
-The roofline is the words/s this machine would reach if every FLOP of the model's forward pass ran at the fp32
-matmul throughput measured here, in the same run: ``throughput / (FLOPs per token x tokens per word)``. Time to first
-result counts from the process's start (imports, model load, first call). ``--long-words`` also runs one document of
-that many words for its peak memory. ``--onnx-data`` and ``--int8-data`` also time a CPU-optimised candidate
-(``CANDIDATES``) and score it against fp32 ``extract`` on held-out articles: a candidate is only worth using within
-0.5 overall F1 point. The roofline is an fp32 one: int8 matmuls may beat it. The machine is shared and noisy: read the
-ratios (same run, same weights, same articles) more than the absolute times.
+run with the median words/s. The pipeline gets the extractor's encoder and claim head as a plain
+``BertForTokenClassification`` with the same windows (width and stride), and does one tagging pass; ``extract`` does the
+whole job (claim tags, trigger tags, an argument pass per trigger, linking). The roofline is the words/s this machine
+would reach if every FLOP of the model's forward pass ran at the fp32 matmul throughput measured here, in the same run:
+``throughput / (FLOPs per token x tokens per word)``. Time to first result counts from the process's start (imports,
+model load, first call). ``--long-words`` also runs one document of that many words for its peak memory. ``--onnx-data``
+and ``--int8-data`` also time a CPU-optimised candidate (``CANDIDATES``) and score it against fp32 ``extract`` on
+held-out articles: a candidate is only worth using within 0.5 overall F1 point. The roofline is an fp32 one: int8
+matmuls may beat it. The machine is shared and noisy: read the ratios (same run, same weights, same articles) more than
+the absolute times.
 """
 
 from __future__ import annotations
@@ -257,6 +257,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
                    "--prepare-onnx", system]
         meta[system] = json.loads(subprocess.run(command, capture_output=True, text=True, check=True
                                                  ).stdout.splitlines()[-1])
+
     def measure(system: str, batch: int, texts_file: Path) -> dict:
         command = [sys.executable, "-m", "benchmarks.speed", "--data", options.data, "--model", options.model,
                    "--worker", system, str(batch), str(texts_file)]
