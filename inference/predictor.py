@@ -17,8 +17,8 @@ import torch
 from tqdm.auto import tqdm
 from transformers import AutoTokenizer
 
-from .alignment import TokenizedText, Window, decode_word_tags, plan_windows, tokenize_text
-from .decoding import allowed_transitions, best_bio_path, link_claims, same_sentence, sentence_starts
+from .alignment import TokenizedText, Window, decode_word_tags, plan_windows, tokenize_texts
+from .decoding import allowed_transitions, best_bio_paths, link_claims, same_sentence, sentence_starts
 from .document import Argument, Article, Event, Span
 from .hub import resolve_model_dir
 from .modeling import EventClaimModel
@@ -128,7 +128,7 @@ class Predictor:
         if len(ids) != len(texts):
             raise ValueError(f"got {len(ids)} ids for {len(texts)} texts; give one id per text or none")
         with self._tokenizer_lock:
-            states = [_ArticleState(tokenize_text(self.tokenizer, text)) for text in texts]
+            states = [_ArticleState(tokens) for tokens in tokenize_texts(self.tokenizer, texts)]
         size = self.window - 2  # room for [CLS] and [SEP]
         jobs = [(i, w) for i, state in enumerate(states) for w in plan_windows(len(state.tokens), size, self.stride)]
         jobs.sort(key=lambda job: job[1].end - job[1].start, reverse=True)  # similar lengths batch with little padding
@@ -136,7 +136,9 @@ class Predictor:
         for b in tqdm(batches, desc="windows", unit="batch", disable=not progress):
             self._run_batch([(states[i], w) for i, w in jobs[b : b + batch_size]])
         min_score = self.min_score if min_score is None else min_score
-        return [self._assemble(i, text, state, min_score) for i, text, state in zip(ids, texts, states, strict=True)]
+        claim_tags = self._claim_tags(states)
+        return [self._assemble(i, text, state, tags, min_score)
+                for i, text, state, tags in zip(ids, texts, states, claim_tags, strict=True)]
 
     def _run_batch(self, batch: list[tuple[_ArticleState, Window]]) -> None:
         tok = self.tokenizer
@@ -177,16 +179,21 @@ class Predictor:
             tags = [self.argument_labels[i] for i in labels[k, local].tolist()]
             state.arguments[position] = decode_word_tags(tags, probs[k, local].tolist(), state.tokens, words)
 
-    def _claim_tags(self, state: _ArticleState, words: list[int]) -> dict[int, tuple[str, float]]:
-        """The article's best valid IOB2 claim tags, word by word, with each chosen tag's probability."""
-        if not words:
-            return {}
-        log_probs = np.stack([state.claim[p] for p in words])  # (W, C)
-        path = best_bio_path(log_probs, self._claim_transitions)  # (W,)
-        chosen = np.exp(log_probs[np.arange(len(words)), path]).tolist()
-        return {p: (self.claim_labels[i], score) for p, i, score in zip(words, path.tolist(), chosen, strict=True)}
+    def _claim_tags(self, states: list[_ArticleState]) -> list[dict[int, tuple[str, float]]]:
+        """Each article's best valid IOB2 claim tags, word by word, with each chosen tag's probability."""
+        words = [sorted(state.claim) for state in states]
+        log_probs = [np.array([state.claim[p] for p in positions]).reshape(len(positions), len(self.claim_labels))
+                     for state, positions in zip(states, words, strict=True)]  # (W, C) each
+        tables = []
+        for positions, scores, path in zip(words, log_probs, best_bio_paths(log_probs, self._claim_transitions),
+                                           strict=True):
+            chosen = np.exp(scores[np.arange(len(positions)), path]).tolist()
+            tables.append({p: (self.claim_labels[i], score)
+                           for p, i, score in zip(positions, path.tolist(), chosen, strict=True)})
+        return tables
 
-    def _assemble(self, article_id: str, text: str, state: _ArticleState, min_score: float) -> Article:
+    def _assemble(self, article_id: str, text: str, state: _ArticleState, claim_tags: dict[int, tuple[str, float]],
+                  min_score: float) -> Article:
         words = sorted(state.claim)
 
         def decoded(table: dict[int, tuple[str, float]]) -> list[tuple[Span, str, float]]:
@@ -204,7 +211,7 @@ class Predictor:
             events.append(Event(event_type, span, arguments, score))
         parts = {"source": [], "cue": [], "content": []}
         scores = {}
-        for span, part, score in decoded(self._claim_tags(state, words)):
+        for span, part, score in decoded(claim_tags):
             parts[part].append(span)
             scores[span] = score
         claims = link_claims(parts["source"], parts["cue"], parts["content"], scores)

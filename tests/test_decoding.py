@@ -1,7 +1,10 @@
+from itertools import product
+
+import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inference.decoding import char_gap, claim_of_events, link_claims
+from inference.decoding import allowed_transitions, best_bio_paths, char_gap, claim_of_events, link_claims
 from inference.document import Claim, Span
 
 
@@ -60,3 +63,24 @@ def test_events_point_to_the_claim_whose_content_holds_them():
                                                                                 content=[Span(26, 35)])]
     triggers = [Span(5, 9), Span(18, 22), Span(27, 30), Span(45, 50), Span(60, 61), Span(0, 2)]
     assert claim_of_events(triggers, claims) == [0, None, 1, 0, None, None]
+
+
+LABELS = ["O", "B-a", "I-a", "B-b", "I-b"]
+
+
+def brute_force_path(log_probs: np.ndarray) -> list[int]:
+    """The best valid IOB2 path by trying every tag sequence."""
+    allowed = allowed_transitions(LABELS)
+    valid = (path for path in product(range(len(LABELS)), repeat=len(log_probs))
+             if not LABELS[path[0]].startswith("I-") and all(allowed[a, b] for a, b in zip(path, path[1:])))
+    return list(max(valid, key=lambda path: log_probs[np.arange(len(path)), list(path)].sum()))
+
+
+@given(st.lists(st.integers(0, 5), max_size=5), st.integers(0, 2**32 - 1))
+def test_batched_viterbi_finds_each_sequences_best_valid_path(lengths, seed):
+    # Sequences of unequal lengths (empty ones included) decoded together, each against exhaustive search.
+    rng = np.random.default_rng(seed)
+    log_probs = [np.log(rng.dirichlet(np.ones(len(LABELS)), size=length)) for length in lengths]
+    paths = best_bio_paths(log_probs, allowed_transitions(LABELS))
+    assert [path.tolist() for path in paths] == [brute_force_path(lp) if len(lp) else [] for lp in log_probs]
+
