@@ -87,7 +87,8 @@ def best_bio_paths(log_probs: Sequence[np.ndarray], allowed: np.ndarray) -> list
     packed = np.concatenate([log_probs[i] for i in order])[np.lexsort((sequence_of, word_of))]  # (sum W, C) time-major
 
     transition = np.where(allowed, 0.0, -np.inf)  # (C previous, C next)
-    score = np.where(allowed.all(0), packed[: running[0]], -np.inf)  # (N, C): only B-x and O (they follow anything) open
+    # Only tags that may follow anything (O, B-x) may open a sequence.
+    score = np.where(allowed.all(0), packed[: running[0]], -np.inf)  # (N, C)
     back = np.zeros(packed.shape, dtype=np.int64)  # (sum W, C) best previous tag, time-major
     for w in range(1, lengths[0]):
         now, rows = running[w], slice(step_start[w], step_start[w + 1])

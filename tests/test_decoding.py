@@ -1,4 +1,4 @@
-from itertools import product
+from itertools import pairwise, product
 
 import numpy as np
 from hypothesis import given
@@ -72,7 +72,7 @@ def brute_force_path(log_probs: np.ndarray) -> list[int]:
     """The best valid IOB2 path by trying every tag sequence."""
     allowed = allowed_transitions(LABELS)
     valid = (path for path in product(range(len(LABELS)), repeat=len(log_probs))
-             if not LABELS[path[0]].startswith("I-") and all(allowed[a, b] for a, b in zip(path, path[1:])))
+             if not LABELS[path[0]].startswith("I-") and all(allowed[a, b] for a, b in pairwise(path)))
     return list(max(valid, key=lambda path: log_probs[np.arange(len(path)), list(path)].sum()))
 
 

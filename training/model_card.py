@@ -24,7 +24,8 @@ from .config import CONFIG_FILE
 from .report import JSON_FILE, TITLES, percent
 from .span_metrics import TASKS
 
-TEMPLATE = Path(__file__).resolve().parents[1] / "model_card.md"
+# The top-level model_card.md, through a link inside the package: a wheel install has no source tree around it.
+TEMPLATE = Path(__file__).parent / "resources" / "model_card.md"
 CARD_FILE = "README.md"
 # The public corpora a model may be trained on, by the ``corpus`` their importers write into each article's meta.
 TRAINING_DATA = {

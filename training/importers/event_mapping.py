@@ -25,7 +25,8 @@ from inference.schema import LabelSchema
 from ..config import check_keys
 from .report import ImportReport
 
-DEFAULT_EVENT_MAPPING = Path(__file__).resolve().parents[2] / "configs" / "event_mapping.yaml"
+# configs/event_mapping.yaml, through a link inside the package: a wheel install has no source tree around it.
+DEFAULT_EVENT_MAPPING = Path(__file__).parents[1] / "resources" / "event_mapping.yaml"
 CORPORA = ("wikievents", "rams")
 SECTION_KEYS = ("types", "roles")
 
