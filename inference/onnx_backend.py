@@ -12,7 +12,8 @@ The int8 graph is the fused fp32 one after ONNX Runtime's dynamic quantisation: 
 included, embeddings not) stored as int8 with one scale per output channel, activations quantised on the fly. One
 scale per channel matters: with one per tensor a previous default model lost 1.2 points of overall test F1 (torch's
 ``quantize_dynamic`` 2.8); per channel, the int8 graph runs its forward pass about 1.4x faster than fp32 on a 2-core
-CPU within 0.1 point of its F1 (``benchmarks/speed.py --int8-data`` measures both).
+CPU within 0.5 point of its F1 (the shipped model: +0.12 test, -0.29 dev; ``benchmarks/speed.py --int8-data``
+measures both).
 
 Example:
     >>> predictor = Predictor.from_pretrained("runs/release/model", backend="onnx")  # doctest: +SKIP
@@ -120,7 +121,7 @@ def export_onnx(model: EventClaimModel, path: str | Path, int8: bool = False) ->
             fused.save_model_to_file(str(plain))
             # The fused graph holds ONNX Runtime's own ops, whose output types shape inference cannot name: they
             # are float32 (DefaultTensorType 1). The embeddings stay fp32: a lookup gains nothing from int8, and
-            # quantising them cost the shipped model 0.7 point of test F1 (0.03 without).
+            # quantising them cost an earlier default model 0.7 point of test F1 (0.03 without).
             quantize_dynamic(plain, path, weight_type=QuantType.QInt8, per_channel=True,
                              op_types_to_quantize=["MatMul", "Attention"], extra_options={"DefaultTensorType": 1})
     finally:

@@ -136,9 +136,10 @@ class Predictor:
         for b in tqdm(batches, desc="windows", unit="batch", disable=not progress):
             self._run_batch([(states[i], w) for i, w in jobs[b : b + batch_size]])
         min_score = self.min_score if min_score is None else min_score
-        claim_tags = self._claim_tags(states)
-        return [self._assemble(i, text, state, tags, min_score)
-                for i, text, state, tags in zip(ids, texts, states, claim_tags, strict=True)]
+        words = [sorted(state.claim) for state in states]  # each article's first-subword positions, in text order
+        claim_tags = self._claim_tags(states, words)
+        return [self._assemble(i, text, state, positions, tags, min_score)
+                for i, text, state, positions, tags in zip(ids, texts, states, words, claim_tags, strict=True)]
 
     def _run_batch(self, batch: list[tuple[_ArticleState, Window]]) -> None:
         tok = self.tokenizer
@@ -179,9 +180,8 @@ class Predictor:
             tags = [self.argument_labels[i] for i in labels[k, local].tolist()]
             state.arguments[position] = decode_word_tags(tags, probs[k, local].tolist(), state.tokens, words)
 
-    def _claim_tags(self, states: list[_ArticleState]) -> list[dict[int, tuple[str, float]]]:
+    def _claim_tags(self, states: list[_ArticleState], words: list[list[int]]) -> list[dict[int, tuple[str, float]]]:
         """Each article's best valid IOB2 claim tags, word by word, with each chosen tag's probability."""
-        words = [sorted(state.claim) for state in states]
         log_probs = [np.array([state.claim[p] for p in positions]).reshape(len(positions), len(self.claim_labels))
                      for state, positions in zip(states, words, strict=True)]  # (W, C) each
         tables = []
@@ -192,10 +192,8 @@ class Predictor:
                            for p, i, score in zip(positions, path.tolist(), chosen, strict=True)})
         return tables
 
-    def _assemble(self, article_id: str, text: str, state: _ArticleState, claim_tags: dict[int, tuple[str, float]],
-                  min_score: float) -> Article:
-        words = sorted(state.claim)
-
+    def _assemble(self, article_id: str, text: str, state: _ArticleState, words: list[int],
+                  claim_tags: dict[int, tuple[str, float]], min_score: float) -> Article:
         def decoded(table: dict[int, tuple[str, float]]) -> list[tuple[Span, str, float]]:
             spans = decode_word_tags([table[p][0] for p in words], [table[p][1] for p in words], state.tokens, words)
             return [item for item in spans if item[2] >= min_score]
