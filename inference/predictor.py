@@ -212,5 +212,5 @@ class Predictor:
         for span, part, score in decoded(claim_tags):
             parts[part].append(span)
             scores[span] = score
-        claims = link_claims(parts["source"], parts["cue"], parts["content"], scores)
+        claims = link_claims(parts["source"], parts["cue"], parts["content"], scores, sentences)
         return Article(article_id, text, events, claims)

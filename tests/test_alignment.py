@@ -33,7 +33,7 @@ WORDS = st.sampled_from(["Gaza", "health", "ministry", "says", "5,791", "people"
                          "“quoted”", "naïve", "Москва", "😀", "AFP", "re-election", "(", ")"])
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(st.lists(WORDS, min_size=1, max_size=30), st.data())
 def test_word_aligned_spans_survive_round_trip(tokenizer, words, data):
     text = " ".join(words)

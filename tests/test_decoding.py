@@ -29,6 +29,16 @@ def test_content_without_cue_is_its_own_claim_and_scores_average():
     assert abs(claims[0].score - 0.4) < 1e-9
 
 
+def test_a_cue_without_source_shares_the_nearest_source_of_its_sentence():
+    # "Smith said X and added Y. Then Z was announced." (sentence starts at 26)
+    smith, said, added, announced = Span(0, 5), Span(6, 10), Span(17, 22), Span(33, 42)
+    claims = link_claims([smith], [said, added, announced], [Span(11, 12), Span(23, 24), Span(31, 32)],
+                         sentences=[26])
+    assert [c.source for c in claims] == [[smith], [smith], []]  # "announced" is in the next sentence
+    plain = link_claims([smith], [said, added, announced], [], scores=None)
+    assert [c.source for c in plain] == [[smith], [], []]  # without sentences a source joins one claim only
+
+
 def test_nothing_gives_no_claims():
     assert link_claims([Span(0, 3)], [], []) == []
 

@@ -20,7 +20,7 @@ FRAGMENTS = ["Police said ", "two people were killed", " in Gaza. ", "“We will
              "<b>tags</b></p>", "emoji 😀👍🏽 ", "مرحبا بالعالم ", "שלום עולם ", "\x00\x07\x1b ctrl ", "\u200b\u202e ",
              "no punctuation at all just words ", "according to officials ", "\n\n\t", "x" * 150]
 TEXTS = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=30)), max_size=12).map("".join)
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @pytest.fixture(scope="module")

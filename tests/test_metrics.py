@@ -53,7 +53,8 @@ def test_perfect_prediction_scores_one_everywhere():
         assert task["exact"]["f1"] == pytest.approx(1.0), name
         assert task["overlap"]["f1"] == pytest.approx(1.0), name
         assert all(s["f1"] == pytest.approx(1.0) for s in task["exact"]["per_type"].values()), name
-        assert task["dropped_overlapping"] == {"gold": 0, "pred": 0}
+        if name != "linked_claims":  # whole claims are not tagged: nothing to drop
+            assert task["dropped_overlapping"] == {"gold": 0, "pred": 0}
     assert scores["trigger_classification"]["exact"]["support"] == 2
     assert scores["argument_classification"]["exact"]["support"] == 3
     assert set(scores["claims"]["exact"]["per_type"]) == {"source", "cue", "content"}
@@ -117,7 +118,8 @@ def test_layer_not_annotated_in_gold_is_not_scored():
     assert scores["trigger_classification"]["articles"] == 1
     assert "Life:Die" not in scores["trigger_classification"]["exact"]["per_type"]
     assert scores["claims"]["exact"]["precision"] == pytest.approx(1.0)
-    assert set(span_scores([claims_only], pred[:1])) == {"claim_source", "claim_cue", "claim_content", "claims"}
+    assert set(span_scores([claims_only], pred[:1])) == {"claim_source", "claim_cue", "claim_content", "claims",
+                                                         "linked_claims"}
 
 
 def test_per_type_numbers():
@@ -162,6 +164,53 @@ def test_overlapping_spans_are_counted_as_dropped():
     per_type = scores["trigger_classification"]["exact"]["per_type"]
     assert per_type["Justice:Arrest-Jail"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 1}
     assert per_type["Conflict:Attack"]["support"] == 0  # listed, though its only span was dropped
+
+
+def nested(source: str, cue: str, content: str) -> Claim:
+    return Claim([at(source, text=NESTED)] if source else [], [at(cue, text=NESTED)], [at(content, text=NESTED)])
+
+
+OUTER = ("Officials", "said", "the mayor told reporters the bridge was safe")
+INNER = ("the mayor", "told", "the bridge was safe")
+
+
+def linked_scores(gold_claims: list[Claim], pred_claims: list[Claim]) -> dict:
+    gold = [article(claims=gold_claims, layers=("claims",), text=NESTED)]
+    return span_scores(gold, [article(claims=pred_claims, text=NESTED)])
+
+
+def test_whole_claims_need_every_part_linked_to_the_right_claim():
+    swapped = [nested("Officials", "told", OUTER[2]), nested("the mayor", "said", INNER[2])]
+    scores = linked_scores([nested(*OUTER), nested(*INNER)], swapped)
+    assert scores["claim_cue"]["exact"]["f1"] == pytest.approx(1.0)  # every part is right...
+    assert scores["claim_source"]["exact"]["f1"] == pytest.approx(1.0)
+    linked = scores["linked_claims"]  # ...but no claim is
+    assert (linked["exact"]["f1"], linked["overlap"]["f1"], linked["exact"]["support"]) == (0.0, 0.0, 2)
+    # Both nested claims count whole, though one IOB2 sequence holds only the outer content.
+    assert scores["claim_content"]["dropped_overlapping"] == {"gold": 1, "pred": 1}
+    both = linked_scores([nested(*OUTER), nested(*INNER)], [nested(*OUTER), nested(*INNER)])["linked_claims"]
+    assert both["exact"]["f1"] == pytest.approx(1.0) and both["exact"]["support"] == 2
+
+
+def test_whole_claim_with_a_boundary_error_overlaps_but_is_not_exact():
+    scores = linked_scores([nested(*INNER)], [nested("mayor", "told", "the bridge was safe.")])
+    linked = scores["linked_claims"]
+    assert linked["exact"]["f1"] == 0.0
+    assert linked["overlap"]["precision"] == pytest.approx(1.0) and linked["overlap"]["recall"] == pytest.approx(1.0)
+    assert linked["overlap"]["per_type"]["named source"]["support"] == 1
+
+
+def test_whole_claims_pair_one_to_one_and_by_named_or_absent_source():
+    # A claim without a named source does not match one with a source, and a claim predicted twice counts once.
+    gold = [nested("", "said", OUTER[2]), nested(*INNER)]
+    pred = [nested("Officials", "said", OUTER[2]), nested(*INNER), nested(*INNER)]
+    linked = linked_scores(gold, pred)["linked_claims"]
+    for match in ("exact", "overlap"):
+        assert linked[match]["precision"] == pytest.approx(1 / 3) and linked[match]["recall"] == pytest.approx(1 / 2)
+    per_type = linked["exact"]["per_type"]
+    assert per_type["no source"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
+    assert per_type["named source"]["precision"] == pytest.approx(1 / 3)
+    assert per_type["named source"]["recall"] == pytest.approx(1.0)
 
 
 def test_mismatched_articles_raise_naming_the_id():
@@ -209,7 +258,7 @@ def test_report_files(tmp_path):
     assert written["scores"]["claim_cue"]["exact"]["f1"] == pytest.approx(1.0)
     markdown = md_path.read_text()
     for heading in ("# Evaluation results", "## Summary", "## Trigger classification", "## Argument classification",
-                    "## Claim cue", "## Claims (all parts)"):
+                    "## Claim cue", "## Claims (all parts)", "## Whole claims (source, cue and content linked)"):
         assert f"\n{heading}\n" in "\n" + markdown, heading
     assert "| Claim cue | 100.0 | 100.0 | 100.0 | 100.0 | 1 |" in markdown
     assert "| Conflict:Attack | 100.0 | 100.0 | 100.0 | 100.0 | 1 |" in markdown

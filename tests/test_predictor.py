@@ -51,7 +51,7 @@ def test_empty_and_blank_texts(predictor):
     assert predictor.predict([""])[0].events == []
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 @given(st.lists(st.text(min_size=0, max_size=120), min_size=1, max_size=4))
 def test_any_text_gives_valid_offsets_and_batching_does_not_matter(predictor, texts):
     together = predictor.predict(texts)

@@ -21,7 +21,10 @@ TITLES = {
     "claim_cue": "Claim cue",
     "claim_content": "Claim content",
     "claims": "Claims (all parts)",
+    "linked_claims": "Whole claims (source, cue and content linked)",
 }
+NOTES = {"linked_claims": "A claim is exact when all its parts are, and overlaps when each of its parts shares a word "
+                          "with the gold claim's (or both lack it)."}
 COLUMNS = ("Exact P", "Exact R", "Exact F1", "Overlap F1", "Support")
 
 
@@ -34,6 +37,11 @@ def _cells(exact: dict[str, Any], overlap: dict[str, Any] | None) -> list[str]:
     overlap_f1 = percent(overlap["f1"]) if overlap else "-"
     return [percent(exact["precision"]), percent(exact["recall"]), percent(exact["f1"]), overlap_f1,
             str(exact["support"])]
+
+
+def _dropped_note(dropped: dict[str, int]) -> str:
+    return (f"Overlapping spans left out of exact scoring: gold {dropped.get('gold', 0)}, "
+            f"predicted {dropped.get('pred', 0)}.")
 
 
 def _table(first: str, rows: list[list[str]]) -> list[str]:
@@ -67,10 +75,9 @@ def markdown_report(scores: dict[str, Any], meta: dict[str, Any]) -> str:
         rows = [["**overall**", *_cells(task["exact"], task["overlap"])]]
         rows += [[type_name, *_cells(exact, task["overlap"]["per_type"].get(type_name))]
                  for type_name, exact in task["exact"]["per_type"].items()]
-        dropped = task.get("dropped_overlapping", {})
+        note = NOTES.get(name) or _dropped_note(task.get("dropped_overlapping", {}))
         lines += ["", f"## {TITLES[name]}", "", *_table("Type", rows), "",
-                  f"Articles scored: {task.get('articles', '-')}. Overlapping spans left out of exact scoring: "
-                  f"gold {dropped.get('gold', 0)}, predicted {dropped.get('pred', 0)}."]
+                  f"Articles scored: {task.get('articles', '-')}. {note}"]
     return "\n".join(lines) + "\n"
 
 

@@ -28,12 +28,15 @@ import evaluate
 
 from inference.document import Article, Event, Span
 
+from .linked_claims import LinkedClaimCounts
+
 logger = logging.getLogger(__name__)
 
 WORD = re.compile(r"\w+|[^\w\s]")
 METRIC_PATH = Path(__file__).parent / "metrics" / "seqeval.py"
 CLAIM_TASKS = {"claim_source": "source", "claim_cue": "cue", "claim_content": "content"}
-TASKS = ("trigger_identification", "trigger_classification", "argument_classification", *CLAIM_TASKS, "claims")
+TASKS = ("trigger_identification", "trigger_classification", "argument_classification", *CLAIM_TASKS, "claims",
+         "linked_claims")
 # The tasks whose mean F1 picks the best checkpoint; identification and the claims total would count twice.
 HEADLINE_TASKS = ("trigger_classification", "argument_classification", *CLAIM_TASKS)
 
@@ -211,7 +214,7 @@ def span_scores(gold: Sequence[Article], pred: Sequence[Article]) -> dict[str, A
     """Exact and character-overlap P/R/F1 per task, overall and per type; scores in [0, 1].
 
     Articles are paired by id (same ids and texts required, else ``ValueError``). Tasks with no gold article
-    annotating their layer are left out.
+    annotating their layer are left out. ``linked_claims`` scores whole claims (:mod:`training.linked_claims`).
 
     Example:
         >>> from inference.document import Claim
@@ -221,9 +224,10 @@ def span_scores(gold: Sequence[Article], pred: Sequence[Article]) -> dict[str, A
         >>> scores["claim_cue"]["exact"]["f1"], round(scores["claim_cue"]["overlap"]["precision"], 2)
         (0.0, 0.57)
         >>> sorted(scores)
-        ['claim_content', 'claim_cue', 'claim_source', 'claims']
+        ['claim_content', 'claim_cue', 'claim_source', 'claims', 'linked_claims']
     """
-    tasks = {name: _Task() for name in TASKS}
+    tasks = {name: _Task() for name in TASKS if name != "linked_claims"}
+    linked = LinkedClaimCounts()
     for gold_article, pred_article in _pair(gold, pred):
         words = Words.of(gold_article.text)
         if "events" in gold_article.layers:
@@ -240,10 +244,14 @@ def span_scores(gold: Sequence[Article], pred: Sequence[Article]) -> dict[str, A
                 tasks[name].articles += 1
                 tasks[name].add(words, [(part, s) for c in gold_article.claims for s in getattr(c, part)],
                                 [(part, s) for c in pred_article.claims for s in getattr(c, part)])
+            linked.add(words, gold_article.claims, pred_article.claims)
     # All claim parts together: the three parts' sequences side by side, so each part keeps its own overlaps.
     for name in CLAIM_TASKS:
         tasks["claims"].extend(tasks[name])
-    return {name: _score(task) for name, task in tasks.items() if task.articles}
+    scores = {name: _score(task) for name, task in tasks.items() if task.articles}
+    if linked.articles:
+        scores["linked_claims"] = linked.scores()
+    return scores
 
 
 def flat_metrics(scores: dict[str, Any]) -> dict[str, float]:
