@@ -11,9 +11,9 @@ on a 2-core CPU, a tiny test model about 1 s; a cached file is found in the time
 The int8 graph is the fused fp32 one after ONNX Runtime's dynamic quantisation: every MatMul weight (attention
 included, embeddings not) stored as int8 with one scale per output channel, activations quantised on the fly. One
 scale per channel matters: with one per tensor a previous default model lost 1.2 points of overall test F1 (torch's
-``quantize_dynamic`` 2.8); per channel, the int8 graph runs its forward pass about 1.4x faster than fp32 on a 2-core
-CPU within 0.5 point of its F1 (the shipped model: +0.12 test, -0.29 dev; ``benchmarks/speed.py --int8-data``
-measures both).
+``quantize_dynamic`` 2.8); per channel, ``extract`` on the int8 graph gives 1.3-1.6x the words/s of the fp32 graph
+on a 2-core CPU (its forward pass alone 1.6-2.0x torch's) within 0.5 point of its F1 (the shipped model: +0.12
+test, -0.29 dev; ``benchmarks/speed.py --int8-data`` measures both).
 
 Example:
     >>> predictor = Predictor.from_pretrained("runs/release/model", backend="onnx")  # doctest: +SKIP

@@ -44,7 +44,7 @@ UPLOADED = {"README.md", "config.json", "eval_results.json", "eval_results.md", 
             "tokenizer.json", "tokenizer_config.json", "train_results.json", "training_args.json",
             "training_config.yaml"}
 ROWS = ("trigger_identification", "trigger_classification", "argument_classification", "claim_source", "claim_cue",
-        "claim_content")
+        "claim_content", "linked_claims")
 
 
 def git_blob_id(content: bytes) -> str:

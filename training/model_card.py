@@ -139,7 +139,8 @@ def render_model_card(model_dir: str | Path, model_id: str | None = None) -> Mod
         data = ", ".join(paths)
         eval_note = (f"Measured on held-out articles ({', '.join(f'`{p}`' for p in paths)}, "
                      f"{evaluation['meta']['articles']} articles): exact span "
-                     "match with seqeval (strict IOB2), and character-overlap F1 beside it. Scores ×100.")
+                     "match with seqeval (strict IOB2), and character-overlap F1 beside it (whole claims: each part "
+                     "overlaps the gold claim's). Scores ×100.")
     else:
         data = ""
         eval_note = ("Not evaluated yet: `python -m training.evaluate --model MODEL_DIR --data TEST_FILE` writes "
