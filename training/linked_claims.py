@@ -6,9 +6,9 @@ seqeval scores spans in tag sequences, not linked tuples, so this is counted her
 
 - **exact**: every part covers the same words as the gold claim's (fragments compared as sets of word ranges, on the
   same words as the exact span scores; a part absent on both sides, such as an unnamed source, agrees);
-- **overlap**: every part shares at least one word with the gold claim's part (or both are absent). This separates
-  linking from boundaries: with the per-part overlap F1 near it, the parts are linked right and the exact score is
-  lost on boundaries.
+- **overlap**: every part shares at least one word with the gold claim's part (or both are absent). Set beside the
+  per-part scores, it tells linking errors from boundary errors: parts found but linked wrong lower it, parts with
+  wrong boundaries do not.
 
 Predicted and gold claims are paired one to one: exact matches as multisets, overlap matches greedily in the order
 of the predicted claims' cues (the first unpaired gold claim that agrees). Per type: claims with a named source and
@@ -28,7 +28,6 @@ from inference.document import Claim
 if TYPE_CHECKING:  # span_metrics imports this module
     from .span_metrics import Words
 
-PARTS = ("source", "cue", "content")
 KINDS = ("named source", "no source")
 Part = frozenset[tuple[int, int]]  # the word ranges [first, stop) of a part's fragments
 Linked = tuple[Part, Part, Part]  # source, cue, content
