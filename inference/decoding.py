@@ -140,17 +140,17 @@ def link_claims(sources: Sequence[Span], cues: Sequence[Span], contents: Sequenc
         return min(range(max(after - 1, 0), min(after + 1, len(spans))), key=lambda i: (char_gap(span, spans[i]), i))
 
     anchor_starts = [anchor.start for anchor in anchors]
-    for span in sorted(sources):
+    sources = sorted(sources)
+    for span in sources:
         claims[nearest(span, anchors, anchor_starts)].source.append(span)
     if cues:
         for span in sorted(contents):
             claims[nearest(span, anchors, anchor_starts)].content.append(span)
         if sentences is not None and sources:
-            ordered = sorted(sources)
-            source_starts = [span.start for span in ordered]
+            source_starts = [span.start for span in sources]
             for claim in claims:
                 if not claim.source:
-                    candidate = ordered[nearest(claim.cue[0], ordered, source_starts)]
+                    candidate = sources[nearest(claim.cue[0], sources, source_starts)]
                     if same_sentence(candidate, claim.cue[0], sentences):
                         claim.source.append(candidate)
     if scores:
