@@ -60,3 +60,16 @@ def test_defaults_fill_in_and_round_trip(tmp_path):
 def test_bad_configs_name_the_problem(tmp_path, text, message):
     with pytest.raises(ValueError, match=message):
         load_config(write(tmp_path, text))
+
+
+def test_the_gpu_config_is_valid_training_arguments_even_without_a_gpu():
+    """test_every_shipped_config_loads cannot build bf16 arguments on a CPU; with the GPU-only switches off, the rest
+    of gpu.yaml (optimizer, scheduler, strategies) is still checked by TrainingArguments itself."""
+    from inference.backbone import MPNET_BACKBONE
+
+    config = load_config(ROOT / "configs" / "gpu.yaml")
+    assert config.model.model_name_or_path == MPNET_BACKBONE
+    assert config.training["bf16"] is True
+    args = config.training_arguments(bf16=False, tf32=None, use_cpu=True)
+    assert args.optim == "adamw_torch_fused"
+    assert args.max_steps % args.eval_steps == 0, "the last step is evaluated, so it can be the best checkpoint"
