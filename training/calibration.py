@@ -13,15 +13,15 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import logging
 from collections.abc import Sequence
 
 from inference.document import Article
 from inference.predictor import Predictor
 
+from .cli import command_parser
 from .evaluation import evaluate_articles
-from .importers import load_paths
+from .importers import FORMATS, load_paths
 
 logger = logging.getLogger("training.calibration")
 
@@ -67,10 +67,11 @@ def save_thresholds(predictor: Predictor) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = command_parser("training.calibration", __doc__)
     parser.add_argument("--model", required=True, help="Trained model folder; its config.json gets the thresholds.")
     parser.add_argument("--data", required=True, nargs="+", help="Dev articles (never the test split).")
-    parser.add_argument("--format", default="auto", help="Input format (default: detect from the path).")
+    parser.add_argument("--format", default="auto", choices=["auto", *FORMATS],
+                        help="Input format; auto detects it from the path.")
     options = parser.parse_args(argv)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     predictor = Predictor.from_pretrained(options.model)

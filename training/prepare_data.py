@@ -15,7 +15,6 @@ stay M2E2's own conventions, which the model is meant to follow. Known quirks of
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import logging
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from inference.document import Article, write_jsonl
 
+from .cli import command_parser
 from .importers import ImportReport, load_articles
 
 logger = logging.getLogger("training.prepare_data")  # not __name__: run with -m, that is "__main__"
@@ -94,7 +94,7 @@ def prepare(shared: Path, out: Path) -> dict[str, list[Article]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = command_parser("training.prepare_data", __doc__)
     parser.add_argument("--shared", type=Path, default=Path("../shared/data"), help="Folder of the corpora.")
     parser.add_argument("--out", type=Path, default=Path("data/release"), help="Where to write the splits.")
     options = parser.parse_args(argv)

@@ -14,7 +14,6 @@ another hub.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from huggingface_hub.utils import validate_repo_id
 from inference.modeling import EventClaimConfig
 from inference.schema import SCHEMA_FILE
 
+from .cli import command_parser
 from .config import CONFIG_FILE
 from .model_card import CARD_FILE, render_model_card
 from .report import JSON_FILE, MARKDOWN_FILE
@@ -158,7 +158,7 @@ def publish(model_dir: str | Path, repo_id: str, *, private: bool = False, revis
 
 
 def main(argv: list[str] | None = None) -> CommitInfo | None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = command_parser("training.publish", __doc__)
     parser.add_argument("--model", required=True, help="Trained model folder (OUTPUT_DIR/model).")
     parser.add_argument("--repo-id", required=True, help="Hub model id ORG/NAME (or USER/NAME); created if needed.")
     parser.add_argument("--private", action="store_true",

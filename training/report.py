@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from pathlib import Path
@@ -13,6 +14,7 @@ logger = logging.getLogger(__name__)
 
 JSON_FILE = "eval_results.json"
 MARKDOWN_FILE = "eval_results.md"
+WEIGHTS_FILE = "model.safetensors"
 TITLES = {
     "trigger_identification": "Trigger identification",
     "trigger_classification": "Trigger classification",
@@ -79,6 +81,23 @@ def markdown_report(scores: dict[str, Any], meta: dict[str, Any]) -> str:
         lines += ["", f"## {TITLES[name]}", "", *_table("Type", rows), "",
                   f"Articles scored: {task.get('articles', '-')}. {note}"]
     return "\n".join(lines) + "\n"
+
+
+def weights_sha256(model_dir: str | Path) -> str | None:
+    """The sha256 of ``model.safetensors`` in ``model_dir`` (None when there is none): which weights a report scored.
+
+    Example:
+        >>> weights_sha256("inference/default_model")  # doctest: +SKIP
+        '9c1e...'
+    """
+    path = Path(model_dir) / WEIGHTS_FILE
+    if not path.is_file():
+        return None
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:  # in blocks: hashlib.file_digest needs Python 3.11, the package supports 3.10
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_report(scores: dict[str, Any], out_dir: str | Path, meta: dict[str, Any]) -> tuple[Path, Path]:

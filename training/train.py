@@ -10,7 +10,6 @@ Reads top to bottom: config -> data -> labels -> model -> arguments -> trainer -
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import logging
@@ -29,6 +28,7 @@ from inference.predictor import Predictor
 from inference.schema import LabelSchema
 
 from .calibration import calibrate_thresholds, save_thresholds
+from .cli import command_parser
 from .collator import WindowCollator
 from .config import ExperimentConfig, load_config
 from .evaluation import evaluate_articles
@@ -166,7 +166,7 @@ def train(config: ExperimentConfig, resume: str | bool | None = None) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = command_parser("training.train", __doc__)
     parser.add_argument("--config", required=True, help="YAML experiment config (see configs/).")
     parser.add_argument("--resume", nargs="?", const=True, default=None,
                         help="Resume from the last checkpoint in output_dir, or from the checkpoint folder given.")
