@@ -141,6 +141,8 @@ def render_model_card(model_dir: str | Path, model_id: str | None = None) -> Mod
                      f"{evaluation['meta']['articles']} articles): exact span "
                      "match with seqeval (strict IOB2), and character-overlap F1 beside it (whole claims: each part "
                      "overlaps the gold claim's). Scores ×100.")
+        if evaluation["meta"].get("weights_sha256"):  # tests/test_shipped_model.py checks it against the weights
+            eval_note += f" Weights scored: `model.safetensors` with sha256 `{evaluation['meta']['weights_sha256']}`."
     else:
         data = ""
         eval_note = ("Not evaluated yet: `python -m training.evaluate --model MODEL_DIR --data TEST_FILE` writes "

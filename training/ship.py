@@ -2,20 +2,25 @@
 
 Usage::
 
-    python -m training.ship --model runs/release/model [--force]
+    python -m training.ship --model runs/release/model [--data data/release/test.jsonl] [--force]
+    python -m training.ship --reevaluate --data data/release/test.jsonl   # the shipped weights as they are
 
 The weights go in as fp16 safetensors (half the size; loaded back as float32 on CPU), with the tokenizer, the label
-schema, the resolved training config, the training and test results and the model card beside them. A model replaces
-the shipped one only with a measured improvement: its test ``overall_f1`` must beat the shipped model's on the same
-test data, unless ``--force``.
+schema, the resolved training config and the training results beside them. A model replaces the shipped one only with
+a measured improvement: its test ``overall_f1`` must beat the shipped model's on the same test data, unless
+``--force``. The shipped fp16 weights are then evaluated on that test data (``--data``, by default what the
+candidate's ``eval_results.json`` names) and the model card is rendered from those results: results and card record
+the sha256 of the weights they describe, and a test checks it. ``--reevaluate`` does only that last step, for the
+weights shipped now (after a change to decoding or evaluation, say).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
+import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -23,21 +28,25 @@ import torch
 from inference.api import DEFAULT_MODEL
 from inference.modeling import EventClaimModel
 
+from .cli import command_parser
 from .config import CONFIG_FILE
+from .evaluate import evaluate_model
 from .model_card import write_model_card
 from .span_metrics import flat_metrics
 
 logger = logging.getLogger("training.ship")
 
+# Not the candidate's eval_results: those scored its fp32 weights; the shipped fp16 ones are evaluated again.
 KEPT_FILES = ["tokenizer.json", "tokenizer_config.json", "schema.json", CONFIG_FILE, "training_args.json",
-              "train_results.json", "eval_results.json", "eval_results.md"]
+              "train_results.json"]
+SHIPPED_MODEL_ID = "newsextract default model"
 
 
 def test_results(model_dir: Path) -> dict:
     path = model_dir / "eval_results.json"
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: evaluate the model on the test split first "
-                                "(python -m training.evaluate --model DIR --data TEST)")
+                                "(python -m training.evaluate --model DIR --data TEST --output-dir DIR)")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -57,8 +66,35 @@ def check_improvement(candidate: Path, shipped: Path) -> None:
     logger.info("test overall_f1 %.4f > %.4f (shipped)", new_f1, old_f1)
 
 
-def ship(model_dir: str | Path, out: str | Path = DEFAULT_MODEL, force: bool = False) -> Path:
-    """Write ``model_dir`` as the packaged default model in ``out`` (fp16 weights); returns ``out``.
+def check_test_data(data: Sequence[str | Path]) -> None:
+    """Raise unless every test data path exists (checked before anything in the shipped folder changes)."""
+    missing = [str(path) for path in data if not Path(path).exists()]
+    if missing or not data:
+        raise FileNotFoundError(f"test data {', '.join(missing) or '(none given)'} not found from {Path.cwd()}; pass "
+                                "--data with the test split (python -m training.prepare_data writes "
+                                "data/release/test.jsonl)")
+
+
+def record_results(out: str | Path, data: Sequence[str | Path]) -> dict:
+    """Evaluate the weights in ``out`` on ``data``, write ``eval_results.{json,md}`` there and render its model card
+    from them; returns the scores. Both files then name the sha256 of the weights they describe.
+
+    Example:
+        >>> scores = record_results("inference/default_model", ["data/release/test.jsonl"])  # doctest: +SKIP
+    """
+    out = Path(out)
+    check_test_data(data)
+    # Reports name the model as the user sees it: relative to the working directory when inside it.
+    shown = Path(os.path.relpath(out)) if out.resolve().is_relative_to(Path.cwd()) else out
+    scores = evaluate_model(shown, data, out)
+    write_model_card(out, model_id=SHIPPED_MODEL_ID)
+    return scores
+
+
+def ship(model_dir: str | Path, out: str | Path = DEFAULT_MODEL, force: bool = False,
+         data: Sequence[str | Path] | None = None) -> Path:
+    """Write ``model_dir`` as the packaged default model in ``out`` (fp16 weights), evaluate those weights on ``data``
+    (default: the test data of the candidate's ``eval_results.json``) and render the card; returns ``out``.
 
     Example:
         >>> ship("runs/release/model")  # doctest: +SKIP
@@ -67,6 +103,8 @@ def ship(model_dir: str | Path, out: str | Path = DEFAULT_MODEL, force: bool = F
     model_dir, out = Path(model_dir), Path(out)
     if not force:
         check_improvement(model_dir, out)
+    data = list(data or test_results(model_dir)["meta"]["data"])
+    check_test_data(data)  # before the shipped model is removed, not after
     model = EventClaimModel.from_pretrained(model_dir, dtype=torch.float32)
     if out.exists():
         shutil.rmtree(out)
@@ -74,19 +112,29 @@ def ship(model_dir: str | Path, out: str | Path = DEFAULT_MODEL, force: bool = F
     for name in KEPT_FILES:
         if (model_dir / name).is_file():
             shutil.copy2(model_dir / name, out / name)
-    write_model_card(out, model_id="newsextract default model")
+    record_results(out, data)
     logger.info("shipped %s to %s", model_dir, out)
     return out
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", required=True, help="Trained model folder with its test eval_results.json.")
-    parser.add_argument("--out", default=str(DEFAULT_MODEL), help="Where the shipped model lives.")
+    parser = command_parser("training.ship", __doc__)
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--model", help="Trained model folder with its test eval_results.json.")
+    what.add_argument("--reevaluate", action="store_true",
+                      help="Keep the shipped weights; evaluate them on --data again and render the card.")
+    parser.add_argument("--data", nargs="+", default=None,
+                        help="Test articles (default: those the candidate's eval_results.json names; with "
+                             "--reevaluate, those the shipped one names).")
+    parser.add_argument("--out", default=str(DEFAULT_MODEL),
+                        help="Where the shipped model lives (default: the package's inference/default_model).")
     parser.add_argument("--force", action="store_true", help="Replace the shipped model even without improvement.")
     options = parser.parse_args(argv)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    ship(options.model, options.out, options.force)
+    if options.reevaluate:
+        record_results(options.out, options.data or test_results(Path(options.out))["meta"]["data"])
+    else:
+        ship(options.model, options.out, options.force, options.data)
 
 
 if __name__ == "__main__":
