@@ -178,14 +178,15 @@ class Article:
             events = [
                 Event(
                     type=e["type"],
-                    trigger=_span(e["trigger"], text),
+                    trigger=_span(e["trigger"], text, "trigger"),
                     arguments=[Argument(a["role"], _span(a, text), a.get("score")) for a in e.get("arguments", [])],
                     score=e.get("score"),
                 )
                 for e in data.get("events", [])
             ]
             claims = [
-                Claim(*(_fragments(c.get(name), text) for name in ("source", "cue", "content")), score=c.get("score"))
+                Claim(*(_fragments(c.get(name), text, name) for name in ("source", "cue", "content")),
+                      score=c.get("score"))
                 for c in data.get("claims", [])
             ]
         except KeyError as error:
@@ -196,10 +197,14 @@ class Article:
         return article
 
 
-def _span(data: dict[str, Any], text: str) -> Span:
+def _span(data: Any, text: str, what: str = "span") -> Span:
+    """``what`` (``trigger``, ``claim cue``, ...) names the span in errors."""
+    if not isinstance(data, dict):
+        raise DataError(f"{what} must be an object {{\"start\": ..., \"end\": ...}}, got {json.dumps(data)[:60]}")
     start, end = data["start"], data["end"]
-    if not (isinstance(start, int) and isinstance(end, int)):
-        raise DataError(f"span offsets must be integers, got start={start!r} end={end!r}")
+    # bool is an int subclass: without the check, {"start": false, "end": true} would read as the span 0-1
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in (start, end)):
+        raise DataError(f"{what} offsets must be integers, got start={start!r} end={end!r}")
     if not 0 <= start < end <= len(text):
         raise DataError(f"span {start}-{end} is empty or outside the text (0-{len(text)})")
     expected = data.get("text")
@@ -208,13 +213,16 @@ def _span(data: dict[str, Any], text: str) -> Span:
     return Span(start, end)
 
 
-def _fragments(data: Any, text: str) -> list[Span]:
+def _fragments(data: Any, text: str, part: str = "part") -> list[Span]:
     """A claim part: absent/None, one span, or a list of fragments; returned sorted in text order."""
     if data is None:
         return []
     if isinstance(data, dict):
         data = [data]
-    return sorted(_span(d, text) for d in data)
+    if not isinstance(data, list):  # a string would otherwise be read character by character
+        raise DataError(f"claim {part} must be a list of spans {{\"start\", \"end\"}} (or one span, or null), got "
+                        f"{json.dumps(data)[:60]}")
+    return sorted(_span(d, text, f"claim {part}") for d in data)
 
 
 def iter_json_lines(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -248,7 +256,17 @@ def read_jsonl(path: str | Path) -> list[Article]:
     Example:
         >>> articles = read_jsonl("data/release/dev.jsonl")  # doctest: +SKIP
     """
-    articles = []
+    return [article for _, article in iter_articles(path)]
+
+
+def iter_articles(path: str | Path) -> Iterator[tuple[int, Article]]:
+    """Yield ``(line number, article)`` for each article of a JSON Lines file (for checks that name the line);
+    errors name the file and line. An article without an id gets ``<file stem>:<line>``.
+
+    Example:
+        >>> [(line, article.id) for line, article in iter_articles("tests/fixtures/articles.jsonl")][:1]
+        [(1, 'fx-1')]
+    """
     for number, data in iter_json_lines(path):
         try:
             article = Article.from_dict(data)
@@ -256,8 +274,7 @@ def read_jsonl(path: str | Path) -> list[Article]:
             raise DataError(str(error), path, number) from None
         if not article.id:
             article.id = f"{Path(path).stem}:{number}"
-        articles.append(article)
-    return articles
+        yield number, article
 
 
 def write_jsonl(articles: Iterable[Article], path: str | Path) -> int:

@@ -336,7 +336,7 @@ def test_jsonl_round_trip_and_schema_check(tmp_path, articles):
     row = articles[0].to_dict()
     row["events"][0]["arguments"][0]["role"] = "Killer"
     path.write_text(json.dumps(row) + "\n")
-    with pytest.raises(DataError, match=r"a\.jsonl: article 'fx-1': unknown role 'Killer' for Life:Die; accepted: A"):
+    with pytest.raises(DataError, match=r"a\.jsonl:1: article 'fx-1': unknown role 'Killer' for Life:Die; accepted: A"):
         load_articles(path)
     assert read_jsonl(path)[0].events[0].arguments[0].role == "Killer"  # the reader itself knows no schema
 

@@ -12,12 +12,13 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from inference.document import Article, DataError, read_jsonl
+from inference.document import Article, iter_articles
 from inference.schema import LabelSchema
 
 from .bio import read_bio_jsonl, read_conll
 from .brat import BratEvent, TextBound, parse_ann
 from .brat_articles import BratMapping, read_brat_dir
+from .checks import check_not_empty, check_schema, unique_articles
 from .m2e2 import read_m2e2
 from .polnear import read_polnear
 from .rams import read_rams
@@ -75,17 +76,6 @@ def detect_format(path: str | Path) -> str:
     raise ValueError(f"{path}: cannot tell the format from the name; pass format= one of {', '.join(FORMATS)}")
 
 
-def check_schema(articles: list[Article], schema: LabelSchema, path: str | Path) -> None:
-    """Raise ``DataError`` naming the file, the article and the accepted values for a type or role not in the schema."""
-    for article in articles:
-        for event in article.events:
-            for role in [None, *(a.role for a in event.arguments)]:
-                try:
-                    schema.check_event(event.type, role)
-                except ValueError as error:
-                    raise DataError(f"article {article.id!r}: {error}", path) from None
-
-
 def load_articles(path: str | Path, format: str = "auto", errors: str = "raise",
                   schema: LabelSchema | None = None) -> tuple[list[Article], ImportReport]:
     """Read articles in any supported format; ``format="auto"`` detects it (see :func:`detect_format`).
@@ -106,9 +96,11 @@ def load_articles(path: str | Path, format: str = "auto", errors: str = "raise",
     name = detect_format(path) if format == "auto" else format
     schema = schema or LabelSchema.default()
     report = ImportReport()
+    lines: list[int | None] = []  # where each article starts, for the formats that say
     if name == "jsonl":
-        articles = read_jsonl(path)
-        check_schema(articles, schema, path)
+        numbered = list(iter_articles(path))
+        lines, articles = [line for line, _ in numbered], [article for _, article in numbered]
+        check_schema(articles, schema, path, lines)
     elif name == "bio-jsonl":
         articles, report = read_bio_jsonl(path, errors, schema)
     elif name == "conll":
@@ -125,6 +117,9 @@ def load_articles(path: str | Path, format: str = "auto", errors: str = "raise",
         articles, report = read_m2e2(path, errors, schema)
     for article in articles:  # a last guard: every span inside its text, whatever the importer
         article.validate()
+    articles = unique_articles(zip([path] * len(articles), lines or [None] * len(articles), articles, strict=True),
+                               errors, report)
+    check_not_empty(articles, report, path, name)
     logger.info("%s (%s): %d articles, %d claims, %d events", path, name, len(articles),
                 sum(len(a.claims) for a in articles), sum(len(a.events) for a in articles))
     if report:
@@ -138,7 +133,7 @@ def load_paths(paths: Sequence[str | Path], format: str = "auto") -> list[Articl
     Example:
         >>> dev = load_paths(["data/release/dev.jsonl"])  # doctest: +SKIP
     """
-    articles: list[Article] = []
+    located: list[tuple[str | Path, None, Article]] = []
     for path in paths:
-        articles.extend(load_articles(path, format=format)[0])
-    return articles
+        located.extend((path, None, article) for article in load_articles(path, format=format)[0])
+    return unique_articles(located, "raise", ImportReport())  # one article in two files: named by both files

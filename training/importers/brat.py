@@ -23,6 +23,12 @@ ANNOTATION_ID = re.compile(r"(?:[TERAMN]\d+|#\d*|\*)\t")
 IGNORED = {"#": "annotator note", "A": "attribute", "M": "attribute", "R": "relation", "N": "normalisation",
            "*": "equivalence"}
 ROLE_NUMBER = re.compile(r"(?<=\D)\d+$")  # Content2 -> Content
+# An annotation line whose tabs were written as spaces (by hand, or by an editor that expands tabs). It starts an
+# annotation of its own, reported as malformed on its own line: read as a continuation it would be swallowed into the
+# previous annotation's text and reported there as a text mismatch. Only an annotation's whole shape counts
+# ("T2 Source 10 15", "E1 Attribution:T1"), so news text that happens to start with "T1 " still continues a text.
+SPACED_ANNOTATION = re.compile(r"T\d+ +\S+ +\d+ +\d+|E\d+ +\S+:[TE]\d+|[AM]\d+ +\S+ +[TE]\d+|R\d+ +\S+ +Arg1:"
+                               r"|#\d* +\S+ +[TERAMN]\d+|N\d+ +\S+ +[TER]\d+ |\* +\S+ +[TE]\d+ ")
 
 
 @dataclass
@@ -72,7 +78,7 @@ def logical_lines(content: str) -> list[tuple[int, str]]:
     lines: list[tuple[int, str]] = []
     # The file's final newline ends the last line; it is not a newline inside the last annotation's text.
     for number, line in enumerate(content.removesuffix("\n").split("\n"), start=1):
-        if ANNOTATION_ID.match(line) or not lines:
+        if ANNOTATION_ID.match(line) or SPACED_ANNOTATION.match(line) or not lines:
             lines.append((number, line))
         else:
             lines[-1] = (lines[-1][0], lines[-1][1] + "\n" + line)
@@ -98,7 +104,11 @@ def parse_ann(path: str | Path, text: str, errors: str = "raise", report: Import
         kind = line[:1]
         if not line.strip():
             continue
-        if not ANNOTATION_ID.match(line):
+        if SPACED_ANNOTATION.match(line):
+            problem(errors, report, f"{prefix}: malformed line skipped",
+                    f"fields separated by spaces, not tabs: {line[:40]!r}; accepted: 'T1<TAB>Type start end<TAB>text', "
+                    "'E1<TAB>Type:T1 Role:T2'", path, number)
+        elif not ANNOTATION_ID.match(line):
             problem(errors, report, f"{prefix}: malformed line skipped",
                     f"line does not start with a brat annotation id (T1, E1, #1, ...): {line[:40]!r}", path, number)
         elif kind == "T":
