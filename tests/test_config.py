@@ -55,6 +55,9 @@ def test_defaults_fill_in_and_round_trip(tmp_path):
         (BASE.replace("output_dir: out, ", ""), "training.output_dir is required"),
         (BASE.replace("{train: [a.jsonl], ", "{max_length: 4, train: [a.jsonl], "), "max_length=4; accepted"),
         (BASE.replace("dev: [b.jsonl]", "dev: []"), "data.train and data.dev each need at least one path"),
+        (BASE.replace("train: [a.jsonl]", "train: [1, 2]"),
+         r"c\.yaml: data\.train: got \[1, 2\]; accepted: a list of str \(1 is int\)"),
+        (BASE + "training: {output_dir: out, report_to: [none, 3]}\n", r"training\.report_to: got \['none', 3\]"),
     ],
 )
 def test_bad_configs_name_the_problem(tmp_path, text, message):
@@ -73,3 +76,9 @@ def test_the_gpu_config_is_valid_training_arguments_even_without_a_gpu():
     args = config.training_arguments(bf16=False, tf32=None, use_cpu=True)
     assert args.optim == "adamw_torch_fused"
     assert args.max_steps % args.eval_steps == 0, "the last step is evaluated, so it can be the best checkpoint"
+
+
+@pytest.mark.parametrize("text, line", [("data: {train: [a.jsonl]\ntraining: x\n", 2), ("data:\n\t- a\n", 2)])
+def test_invalid_yaml_names_the_file_and_line(tmp_path, text, line):
+    with pytest.raises(ValueError, match=rf"^{tmp_path}/c\.yaml:{line}:\d+: invalid YAML: "):
+        load_config(write(tmp_path, text))

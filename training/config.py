@@ -120,7 +120,12 @@ def load_config(path: str | Path) -> ExperimentConfig:
         >>> config.data.max_length  # doctest: +SKIP
         64
     """
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:  # yaml's own message names neither the file nor, for some errors, the line
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+        raise ValueError(f"{where}: invalid YAML: {getattr(error, 'problem', None) or error}") from None
     check_keys(raw, ("data", "model", "training"), where=str(path))
     data = _build(DataConfig, raw.get("data") or {}, f"{path}: data")
     model = _build(ModelConfig, raw.get("model") or {}, f"{path}: model")
@@ -166,6 +171,26 @@ def _check_fields(cls: type, values: Any, where: str) -> None:
         if accepted and (not isinstance(value, accepted) or wrong_bool):
             names = ", ".join(sorted({t.__name__ for t in accepted}))
             raise ValueError(f"{where}.{key}: got {value!r} ({type(value).__name__}); accepted: {names}")
+        item_types = _accepted_types(_item_hint(hints[key])) if isinstance(value, list) else ()
+        wrong = [item for item in value if not isinstance(item, item_types)] if item_types else []
+        if wrong:  # e.g. train: [1, 2], which would otherwise fail later, inside training
+            names = " or ".join(sorted({t.__name__ for t in item_types}))
+            raise ValueError(f"{where}.{key}: got {value!r}; accepted: a list of {names} ({wrong[0]!r} is "
+                             f"{type(wrong[0]).__name__})")
+
+
+def _item_hint(hint: Any) -> Any:
+    """The item type of a list-valued hint (``list[str]``, ``list[str] | None``); None when there is none to check.
+
+    Example:
+        >>> _item_hint(list[str] | None), _item_hint(int)
+        (<class 'str'>, None)
+    """
+    if typing.get_origin(hint) is list:
+        return (typing.get_args(hint) or (None,))[0]
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return next((_item_hint(arg) for arg in typing.get_args(hint) if typing.get_origin(arg) is list), None)
+    return None
 
 
 def _accepted_types(hint: Any) -> tuple[type, ...]:
