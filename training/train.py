@@ -18,7 +18,6 @@ from collections import Counter
 from pathlib import Path
 
 from transformers import AutoConfig, AutoTokenizer, set_seed
-from transformers.trainer_utils import get_last_checkpoint
 
 from inference.backbone import resolve_backbone
 from inference.document import Article
@@ -28,6 +27,7 @@ from inference.predictor import Predictor
 from inference.schema import LabelSchema
 
 from .calibration import calibrate_thresholds, save_thresholds
+from .checkpoints import checkpoint_problem, last_complete_checkpoint
 from .cli import command_parser
 from .collator import WindowCollator
 from .config import ExperimentConfig, load_config
@@ -125,9 +125,13 @@ def train(config: ExperimentConfig, resume: str | bool | None = None) -> dict:
         head_learning_rate=config.model.head_learning_rate,
     )
     if resume is True:
-        resume = get_last_checkpoint(args.output_dir) if Path(args.output_dir).is_dir() else None
+        resume = last_complete_checkpoint(args.output_dir)  # logs each newer, half-written one it skips
         if resume is None:
-            raise FileNotFoundError(f"--resume: no checkpoint-* folder in {args.output_dir}; train without --resume")
+            raise FileNotFoundError(f"--resume: no complete checkpoint-* folder in {args.output_dir}; train without "
+                                    "--resume")
+    elif resume and (problem := checkpoint_problem(resume)):
+        raise FileNotFoundError(f"--resume {resume}: {problem}; name a complete checkpoint, or pass --resume alone "
+                                "for the newest complete one")
     if resume:
         logger.info("resuming from %s", resume)
     result = trainer.train(resume_from_checkpoint=resume)
