@@ -50,17 +50,20 @@ def make_articles(path: str, words: int, count: int) -> list[str]:
 
 
 def export_claim_tagger(model_dir: str, out: Path) -> None:
-    """The extractor's encoder + claim head as a standard token classifier (what a plain pipeline can run)."""
-    from transformers import AutoTokenizer, BertConfig, BertForTokenClassification
+    """The extractor's encoder + claim head as a standard token classifier (what a plain pipeline can run):
+    ``BertForTokenClassification`` for a BERT encoder, the matching class for another (``MPNetForTokenClassification``).
+    """
+    from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer
 
     from inference.modeling import EventClaimModel
 
     model = EventClaimModel.from_pretrained(model_dir, dtype=torch.float32)
     labels = model.config.claim_labels
     encoder = {k: v for k, v in model.config.encoder.items() if k not in ("id2label", "label2id", "model_type")}
-    config = BertConfig(**encoder, id2label=dict(enumerate(labels)), label2id={x: i for i, x in enumerate(labels)})
-    tagger = BertForTokenClassification(config)
-    state = {f"bert.{k}": v for k, v in model.encoder.state_dict().items()}
+    config = AutoConfig.for_model(model.config.encoder["model_type"], **encoder, id2label=dict(enumerate(labels)),
+                                  label2id={x: i for i, x in enumerate(labels)})
+    tagger = AutoModelForTokenClassification.from_config(config)
+    state = {f"{tagger.base_model_prefix}.{k}": v for k, v in model.encoder.state_dict().items()}
     state |= {f"classifier.{k}": v for k, v in model.claim_head.state_dict().items()}
     tagger.load_state_dict(state, strict=True)
     tagger.save_pretrained(out)
@@ -75,12 +78,13 @@ CANDIDATES = {"extract-onnx": "ONNX Runtime, fp32, fused BERT kernels",
               "extract-onnx-int8": "ONNX Runtime, int8 weights per output channel, fused BERT kernels"}
 
 
-def load_extractor(system: str, model_dir: str):
-    """The CPU predictor of ``extract`` (the torch backend) or of one of the ``CANDIDATES`` (an ONNX backend)."""
+def load_extractor(system: str, model_dir: str, device: str = "cpu"):
+    """The predictor of ``extract`` (the torch backend) on ``device``, or of one of the ``CANDIDATES`` (an ONNX
+    backend, CPU only)."""
     from inference import Predictor
 
     backend = system.removeprefix("extract-") if system in CANDIDATES else "torch"
-    return Predictor.from_pretrained(model_dir, device="cpu", backend=backend)
+    return Predictor.from_pretrained(model_dir, device=device, backend=backend)
 
 
 def overall_f1(predictor, data: str) -> float:
@@ -105,12 +109,12 @@ def f1_changes(model_dir: str, held_out: dict[str, str]) -> dict[str, float]:
     return changes
 
 
-def worker(system: str, batch: int, texts: list[str], model_dir: str) -> dict:
+def worker(system: str, batch: int, texts: list[str], model_dir: str, device: str = "cpu") -> dict:
     start = time.perf_counter()
     if system.startswith("extract"):
         from inference import extract
 
-        predictor = load_extractor(system, model_dir)
+        predictor = load_extractor(system, model_dir, device)
 
         def run(chunk: list[str]) -> None:
             extract(chunk, model=predictor)
@@ -121,7 +125,7 @@ def worker(system: str, batch: int, texts: list[str], model_dir: str) -> dict:
 
         with tempfile.TemporaryDirectory() as tagger_dir:
             export_claim_tagger(model_dir, Path(tagger_dir))
-            pipe = pipeline("token-classification", model=tagger_dir, device="cpu", aggregation_strategy="first")
+            pipe = pipeline("token-classification", model=tagger_dir, device=device, aggregation_strategy="first")
         stride = EventClaimConfig.from_pretrained(model_dir).stride
 
         def run(chunk: list[str]) -> None:
