@@ -95,8 +95,12 @@ def build_model(config: ExperimentConfig, schema: LabelSchema) -> tuple[EventCla
     return model, tokenizer
 
 
-def train(config: ExperimentConfig, resume: str | bool | None = None) -> dict:
-    """Train, save the best model with its tokenizer, schema and config, and evaluate it on the test data."""
+def train(config: ExperimentConfig, resume: str | bool | None = None, callbacks: list | None = None) -> dict:
+    """Train, save the best model with its tokenizer, schema and config, and evaluate it on the test data.
+
+    ``callbacks`` (``transformers.TrainerCallback``) join the trainer's own, e.g. to time steps
+    (``benchmarks/gpu_check.py``).
+    """
     config = dataclasses.replace(config, training={**TRAINING_DEFAULTS, **config.training})  # saved resolved
     args = config.training_arguments()
     set_seed(args.seed)
@@ -123,6 +127,7 @@ def train(config: ExperimentConfig, resume: str | bool | None = None) -> dict:
         processing_class=tokenizer,
         schema=schema,
         head_learning_rate=config.model.head_learning_rate,
+        callbacks=callbacks,
     )
     if resume is True:
         resume = last_complete_checkpoint(args.output_dir)  # logs each newer, half-written one it skips
