@@ -13,8 +13,10 @@ gives, in input order. Ids are written as strings.
 Process k of n takes the k-th contiguous shard of the input and appends one JSON line per article to its own part file,
 ``OUTPUT.parts/part-0000k-of-0000n.jsonl``, flushed to disk after each chunk, so a kill loses at most the chunk in
 flight. A restarted process counts the complete lines of its part, cuts off a line the kill left half-written, and
-skips that many rows. When every process is done, the main process concatenates the parts in order into OUTPUT and
-removes the parts folder.
+skips that many rows. Beside each part, ``part-0000k-of-0000n.sha256`` holds a digest of every row done (its id and
+text), written before the row's results: a restart first checks that none of those rows has changed in the input
+(stored results would no longer index the text) and refuses, naming the first changed row, if one has. When every
+process is done, the main process concatenates the parts in order into OUTPUT and removes the parts folder.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -32,10 +35,13 @@ import torch
 from accelerate import PartialState
 from accelerate.utils import parse_flag_from_env
 from datasets import Dataset, load_dataset
+from datasets.exceptions import DatasetGenerationError
 from tqdm.auto import tqdm
 
 from .__main__ import add_extraction_options, positive_int
 from .api import extract, load_predictor
+from .corpus_resume import CorpusError, check_job, check_rows_done, complete_lines, read_digests, row_digest
+from .document import DataError, iter_json_lines
 
 STOP_AFTER = "INFERENCE_CORPUS_STOP_AFTER"  # for tests: every process exits after this many chunks, as if killed
 FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
@@ -50,10 +56,6 @@ _EVENT = pa.struct([("type", pa.string()), ("score", pa.float64()), ("trigger", 
                     ("arguments", pa.list_(_ARGUMENT)), ("claim", pa.int64())])
 _CLAIM = pa.struct([("score", pa.float64()), ("source", _SPAN), ("cue", _SPAN), ("content", pa.list_(_SPAN))])
 PARQUET_SCHEMA = pa.schema([("id", pa.string()), ("events", pa.list_(_EVENT)), ("claims", pa.list_(_CLAIM))])
-
-
-class CorpusError(ValueError):
-    """A problem with the inputs or the state on disk, with what to do about it."""
 
 
 def file_format(path: str, override: str | None = None) -> str:
@@ -79,43 +81,31 @@ def part_path(parts: Path, index: int, count: int) -> Path:
     return parts / f"part-{index:05d}-of-{count:05d}.jsonl"
 
 
-def complete_lines(path: Path) -> tuple[int, str | None]:
-    """Count the complete lines of ``path`` (0 when absent) and its last one; a trailing partial line is cut off."""
-    if not path.exists():
-        return 0, None
-    count, size, last = 0, 0, None
-    with open(path, "rb+") as file:
-        for line in file:
-            if not line.endswith(b"\n"):  # written in part when the process was killed
-                break
-            count, size, last = count + 1, size + len(line), line
-        file.truncate(size)
-    return count, last.decode("utf-8") if last else None
+def unreadable_input(path: str, input_format: str, error: Exception) -> CorpusError:
+    """The error for an input ``datasets`` could not read: ``file:line: what is wrong`` for the first bad JSON line
+    (``datasets`` buries the row in a long traceback), else what ``datasets`` said."""
+    if input_format == "jsonl":
+        try:
+            for _ in iter_json_lines(path):
+                pass
+        except DataError as bad:
+            return CorpusError(f"{bad}; accepted: one JSON object per line")
+    cause = error.__cause__ or error
+    return CorpusError(f"{path}: cannot be read as {input_format}: {type(cause).__name__}: {cause}")
 
 
 def load_articles(path: str, input_format: str, text_column: str, id_column: str | None) -> Dataset:
     """The input as a ``datasets.Dataset`` holding only the text column and the id column (when there is one)."""
-    dataset = load_dataset("json" if input_format == "jsonl" else "parquet", data_files=path, split="train")
+    try:
+        dataset = load_dataset("json" if input_format == "jsonl" else "parquet", data_files=path, split="train")
+    except DatasetGenerationError as error:
+        raise unreadable_input(path, input_format, error) from None
     columns = dataset.column_names
     for column, option in ((text_column, "--text-column"), (id_column, "--id-column")):
         if column is not None and column not in columns:
             raise CorpusError(f"{path} has no column {column!r}; columns found: {', '.join(columns)}. Name the "
                               f"right one with {option}")
     return dataset.select_columns([c for c in (text_column, id_column or "id") if c in columns])
-
-
-def check_job(parts: Path, job: dict) -> None:
-    """Refuse to resume parts that another job wrote: their rows would be missing, repeated or from another model."""
-    manifest = parts / "job.json"
-    if not manifest.is_file():
-        return
-    old = json.loads(manifest.read_text(encoding="utf-8"))
-    for key, value in job.items():
-        if old.get(key) != value:
-            how = (f"launch {old[key]} processes again (accelerate launch --num_processes {old[key]} ...)"
-                   if key == "processes" else "use the same input and options")
-            raise CorpusError(f"{parts} holds the unfinished run of another job ({key}={old.get(key)!r}, this run "
-                              f"has {value!r}): to resume it, {how}; to start over, delete {parts}")
 
 
 def extract_shard(dataset: Dataset, part: Path, state: PartialState, predictor, options) -> None:
@@ -129,13 +119,22 @@ def extract_shard(dataset: Dataset, part: Path, state: PartialState, predictor, 
         given = rows.get(id_column) or [None] * len(rows[options.text_column])
         return [str(first + start + i) if v is None else str(v) for i, v in enumerate(given)]
 
-    done, last = complete_lines(part)
-    if done > len(shard) or (last is not None and json.loads(last)["id"] != ids(shard[done - 1 : done], done - 1)[0]):
-        raise CorpusError(f"{part} does not match the input (changed since the run that wrote it?); delete "
-                          f"{part.parent} to start over")
+    done = complete_lines(part)
+    if done > len(shard):
+        raise CorpusError(f"{part} holds {done} rows, more than the {len(shard)} of its shard of the input (changed "
+                          f"since the run that wrote it?); delete {part.parent} to start over")
+    digests = part.with_suffix(".sha256")
+
+    def rows_done() -> Iterator[tuple[int, str, object]]:  # in slices: bounded memory on any corpus
+        for start in range(0, done, 10_000):
+            rows = shard[start : min(done, start + 10_000)]
+            for offset, (row_id, text) in enumerate(zip(ids(rows, start), rows[options.text_column], strict=True)):
+                yield first + start + offset, row_id, text
+
+    check_rows_done(rows_done(), read_digests(digests, done), part, options.input)
     stop_after = int(os.environ.get(STOP_AFTER, "0"))
     shown = f"extracting (shard 1 of {n})" if n > 1 else "extracting"  # the main process's shard shows the pace
-    with (open(part, "a", encoding="utf-8") as out,
+    with (open(digests, "a", encoding="ascii") as hashes, open(part, "a", encoding="utf-8") as out,
           tqdm(total=len(shard), initial=done, unit="article", desc=shown, file=sys.stderr,
                disable=None if state.is_main_process else True) as bar):
         for number, start in enumerate(range(done, len(shard), options.chunk_size), start=1):
@@ -146,8 +145,13 @@ def extract_shard(dataset: Dataset, part: Path, state: PartialState, predictor, 
                     raise CorpusError(f"row {first + start + i} of {options.input}: {options.text_column!r} is "
                                       f"{type(text).__name__}, not a string")
             results = extract(texts, model=predictor, batch_size=options.batch_size, threshold=options.threshold)
+            row_ids = ids(rows, start)
+            # The digests go to disk first, so every row in the part has one, whenever the kill comes.
+            hashes.write("".join(row_digest(i, text) + "\n" for i, text in zip(row_ids, texts, strict=True)))
+            hashes.flush()
+            os.fsync(hashes.fileno())
             out.write("".join(json.dumps({"id": i, **r.to_dict()}, ensure_ascii=False) + "\n"
-                              for i, r in zip(ids(rows, start), results, strict=True)))
+                              for i, r in zip(row_ids, results, strict=True)))
             out.flush()
             os.fsync(out.fileno())  # on disk before the next chunk starts: what a restart counts is really there
             bar.update(len(texts))

@@ -98,7 +98,7 @@ def test_two_processes_killed_then_resumed_equal_one_process(tmp_path, corpus, r
     killed = run(*TORCHRUN, *command, stop_after=1, check=False)
     assert killed.returncode != 0 and not output.exists()
     parts = output.with_name("out.jsonl.parts")
-    names = sorted(p.name for p in parts.glob("part-*"))
+    names = sorted(p.name for p in parts.glob("part-*.jsonl"))
     assert names == ["part-00000-of-00002.jsonl", "part-00001-of-00002.jsonl"]
     # Contiguous shards of 6 and 5 rows, one chunk of 2 written by each process.
     assert [[r["id"] for r in read_jsonl(parts / name)] for name in names] == [ids[0:2], ids[6:8]]
@@ -131,6 +131,28 @@ def test_resume_after_a_kill_keeps_what_was_written(tmp_path, corpus, reference,
     assert [r["id"] for r in results] == ids, "nothing lost, nothing repeated"
     assert results[0]["events"] == "kept"
     assert results[1:] == expected[1:]
+
+
+def test_resume_onto_an_edited_row_is_refused_naming_it(tmp_path, rows, ids, tiny_model_dir):
+    source, output = tmp_path / "news.jsonl", tmp_path / "out.jsonl"
+    source.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    command = (sys.executable, *corpus_command(source, output, tiny_model_dir))
+    assert run(*command, stop_after=2, check=False).returncode == 3  # rows 0-3 done
+    edited = [*rows[:1], {**rows[1], "text": "Police said two people were killed."}, *rows[2:]]  # same id, new text
+    source.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in edited), encoding="utf-8")
+    refused = run(*command, check=False)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert f"row 1 of {source} (id {ids[1]!r}) has changed since its results were written" in refused.stderr
+    assert f"delete {output}.parts" in refused.stderr
+
+
+def test_bad_json_line_in_the_input_names_file_and_line(tmp_path, tiny_model_dir):
+    source = tmp_path / "news.jsonl"
+    source.write_text('{"id": "a", "text": "Police said two people died."}\n{"id": "b", "text": "cut short\n')
+    result = run(sys.executable, *corpus_command(source, tmp_path / "out.jsonl", tiny_model_dir), check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f"python -m inference.corpus: error: {source}:2: invalid JSON: ")
 
 
 def test_parquet_in_and_out(tmp_path, rows, reference, tiny_model_dir):
