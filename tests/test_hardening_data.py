@@ -111,5 +111,5 @@ def test_duplicate_article_id_names_both_lines(tmp_path):
 
 def test_article_in_two_files_names_both(tmp_path):
     first, second = jsonl(tmp_path, GOOD, name="a.jsonl"), jsonl(tmp_path, GOOD, name="b.jsonl")
-    with pytest.raises(DataError, match=rf"b\.jsonl: article id 'ok' is also the id of the article at .*a\.jsonl"):
+    with pytest.raises(DataError, match=r"b\.jsonl: article id 'ok' is also the id of the article at .*a\.jsonl"):
         load_paths([first, second])
