@@ -8,12 +8,13 @@ BERT fusions: fused attention, skip-layer-norm and bias-gelu kernels) and cached
 be read-only or inside the installed package. Exporting the shipped MiniLM-L6 model takes about 5 s (an 86 MB file)
 on a 2-core CPU, a tiny test model about 1 s; a cached file is found in the time it takes to hash the weights.
 
-The int8 graph is the fused fp32 one after ONNX Runtime's dynamic quantisation: every MatMul weight (attention
-included, embeddings not) stored as int8 with one scale per output channel, activations quantised on the fly. One
-scale per channel matters: with one per tensor a previous default model lost 1.2 points of overall test F1 (torch's
-``quantize_dynamic`` 2.8); per channel, ``extract`` on the int8 graph gives 1.3-1.6x the words/s of the fp32 graph
-on a 2-core CPU (its forward pass alone 1.6-2.0x torch's) within 0.5 point of its F1 (the shipped model: +0.12
-test, -0.29 dev; ``benchmarks/speed.py --int8-data`` measures both).
+The int8 graph is the fused fp32 one after static quantisation (``inference/int8.py``): int8 weights with one scale
+per output channel, activation scales calibrated once on news text, so an article's result does not depend on the
+other articles of a call (dynamic quantisation, used before, picked scales per call and did). It is cached beside the
+fp32 file under a hash of the weights, the calibration windows and the recipe.
+
+The graph's outputs are whatever :class:`EventClaimModel` returns without trigger positions (every head's logits but
+the arguments', and ``hidden_states``), named as its output fields: a new head is exported without a change here.
 
 Example:
     >>> predictor = Predictor.from_pretrained("runs/release/model", backend="onnx")  # doctest: +SKIP
@@ -33,36 +34,16 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .backends import BACKENDS, INT8_RECIPE, check_backend, resolve_device
+from .int8 import calibration_windows, default_calibration_texts, quantize_int8, windows_digest
 from .modeling import EventClaimModel, EventClaimOutput
+
+__all__ = ["BACKENDS", "OnnxModel", "check_backend", "export_onnx", "onnx_file", "resolve_device"]
 
 logger = logging.getLogger(__name__)
 
-BACKENDS = ("torch", "onnx", "onnx-int8")
-INPUTS, OUTPUTS = ("input_ids", "attention_mask"), ("claim_logits", "trigger_logits", "hidden_states")
-FORMAT = "2"  # bump when the exported graph changes, so older cached files are not used
-
-
-def check_backend(backend: str) -> None:
-    """A ``ValueError`` naming the accepted backends unless ``backend`` is one of them."""
-    if backend not in BACKENDS:
-        raise ValueError(f"backend={backend!r}; accepted: {', '.join(map(repr, BACKENDS))}")
-
-
-def resolve_device(device: str | torch.device | None, backend: str) -> torch.device:
-    """The device a predictor runs on: ``device``, else CUDA when present (torch backend only), else the CPU.
-
-    Example:
-        >>> resolve_device(None, "onnx")
-        device(type='cpu')
-    """
-    check_backend(backend)
-    if device is None:
-        return torch.device("cuda" if backend == "torch" and torch.cuda.is_available() else "cpu")
-    device = torch.device(device)
-    if backend != "torch" and device.type != "cpu":
-        raise ValueError(f'backend="{backend}" runs on the CPU only; got device={str(device)!r}: pass device="cpu", '
-                         'or backend="torch" for a GPU')
-    return device
+INPUTS = ("input_ids", "attention_mask")
+FORMAT = "3"  # bump when the exported graph changes, so older cached files are not used
 
 
 def _onnxruntime():
@@ -76,22 +57,29 @@ def _onnxruntime():
 
 
 class _Graph(nn.Module):
-    """What the ONNX file holds: encoder, claim head and trigger head (eval mode: the model's dropout is a no-op)."""
+    """What the ONNX file holds: the model's forward pass without trigger positions (eval mode: dropout is a no-op),
+    its outputs in the order of :class:`EventClaimOutput`'s fields (a ``ModelOutput`` holds only those set)."""
 
     def __init__(self, model: EventClaimModel) -> None:
         super().__init__()
         self.model = model
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        hidden = self.model.encode(input_ids, attention_mask)  # (B, T, H)
-        return self.model.claim_head(hidden), self.model.trigger_head(hidden), hidden
+        return tuple(self.model(input_ids, attention_mask, return_hidden=True).values())
 
 
-def export_onnx(model: EventClaimModel, path: str | Path, int8: bool = False) -> None:
-    """Write ``model``'s encoder + claim and trigger heads to ``path``, with dynamic batch and sequence axes; with
-    ``int8``, its MatMul weights quantised to int8 per output channel."""
+def graph_outputs(model: EventClaimModel) -> list[str]:
+    """The names of what the exported graph returns: the fields :class:`EventClaimOutput` sets without trigger
+    positions (every head's logits but the arguments', then ``hidden_states``)."""
+    ids = torch.full((1, 4), 1000)
+    with torch.no_grad():
+        return list(model(ids, torch.ones_like(ids), return_hidden=True).keys())
+
+
+def export_onnx(model: EventClaimModel, path: str | Path) -> None:
+    """Write ``model``'s forward pass (encoder and the heads that need no trigger) to ``path`` as an fp32 graph with
+    ONNX Runtime's BERT fusions, with dynamic batch and sequence axes."""
     _onnxruntime()
-    from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.transformers.optimizer import optimize_model
 
     encoder = model.encoder
@@ -103,27 +91,20 @@ def export_onnx(model: EventClaimModel, path: str | Path, int8: bool = False) ->
     mask = torch.ones_like(ids)
     mask[1, 5:] = 0
     encoder.set_attn_implementation("eager")
+    outputs = graph_outputs(model.eval())
     try:
         with torch.no_grad(), warnings.catch_warnings(), tempfile.TemporaryDirectory() as folder:
             warnings.simplefilter("ignore")  # the exporter's deprecation notice and tracer warnings on shape checks
             plain = Path(folder) / "plain.onnx"
             # The exporter puts the module it is given back into that module's mode, children included: eval.
             torch.onnx.export(_Graph(model).eval(), (ids, mask), plain, input_names=list(INPUTS),
-                              output_names=list(OUTPUTS), opset_version=17, dynamo=False,
-                              dynamic_axes={name: {0: "batch", 1: "sequence"} for name in INPUTS + OUTPUTS})
+                              output_names=outputs, opset_version=17, dynamo=False,
+                              dynamic_axes={name: {0: "batch", 1: "sequence"} for name in [*INPUTS, *outputs]})
             config = encoder.config
             # opt_level=0: only the portable fusions go into the file; the session adds the machine-specific ones.
             fused = optimize_model(str(plain), model_type="bert", num_heads=config.num_attention_heads,
                                    hidden_size=config.hidden_size, opt_level=0)
-            if not int8:
-                fused.save_model_to_file(str(path))
-                return
-            fused.save_model_to_file(str(plain))
-            # The fused graph holds ONNX Runtime's own ops, whose output types shape inference cannot name: they
-            # are float32 (DefaultTensorType 1). The embeddings stay fp32: a lookup gains nothing from int8, and
-            # quantising them cost an earlier default model 0.7 point of test F1 (0.03 without).
-            quantize_dynamic(plain, path, weight_type=QuantType.QInt8, per_channel=True,
-                             op_types_to_quantize=["MatMul", "Attention"], extra_options={"DefaultTensorType": 1})
+            fused.save_model_to_file(str(path))
     finally:
         encoder.set_attn_implementation(attention)
         model.train(training)
@@ -146,48 +127,75 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsextract" / "onnx"
 
 
-def onnx_file(model: EventClaimModel, cache_dir: str | Path | None = None, int8: bool = False) -> Path:
-    """The cached ONNX file of ``model``'s weights (``int8``: quantised), exported first when missing (written
-    atomically, so processes sharing the cache never read half a file)."""
+def onnx_file(model: EventClaimModel, cache_dir: str | Path | None = None,
+              int8_windows: list[list[int]] | None = None) -> Path:
+    """The cached fp32 ONNX file of ``model``'s weights, or with ``int8_windows`` (calibration token ids, see
+    :func:`inference.int8.calibration_windows`) its static int8 version; made first when missing (written atomically,
+    so processes sharing the cache never read half a file).
+
+    Example:
+        >>> onnx_file(model).name  # doctest: +SKIP
+        'event-claim-3f9c2a7d1b0e4c55.onnx'
+    """
     _onnxruntime()
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    path = folder / f"event-claim-{_fingerprint(model)}{'-int8' if int8 else ''}.onnx"
+    fingerprint = _fingerprint(model)
+    if int8_windows is None:
+        return _cached(folder / f"event-claim-{fingerprint}.onnx", lambda out: export_onnx(model, out))
+    fp32 = onnx_file(model, cache_dir)
+    name = f"event-claim-{fingerprint}-int8-{INT8_RECIPE}-{windows_digest(int8_windows)}.onnx"
+    return _cached(folder / name, lambda out: quantize_int8(fp32, out, int8_windows))
+
+
+def _cached(path: Path, make) -> Path:
+    """``path``, after ``make(partial_path)`` wrote it unless it already exists; a failed ``make`` leaves nothing."""
     if not path.is_file():
-        folder.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         try:
-            export_onnx(model, partial, int8)
+            make(partial)
             os.replace(partial, path)
         finally:
-            partial.unlink(missing_ok=True)  # a failed export leaves nothing behind
-        logger.info("exported %s in %.1f s", path, time.perf_counter() - start)
+            partial.unlink(missing_ok=True)
+        logger.info("wrote %s in %.1f s", path, time.perf_counter() - start)
     return path
 
 
 class OnnxModel:
-    """Stands in for :class:`EventClaimModel` in a :class:`Predictor`: ONNX Runtime runs the encoder and the claim and
-    trigger heads (on the CPU; fp32, or int8 weights with ``int8``), torch the argument head. Rows must be padded on
-    the right, as the predictor pads them: the fused attention reads each row's mask as a length.
+    """Stands in for :class:`EventClaimModel` in a :class:`Predictor`: ONNX Runtime runs the encoder and the heads
+    that need no trigger (on the CPU; fp32, or static int8 with ``int8``), torch the argument head. Rows must be
+    padded on the right, as the predictor pads them: the fused attention reads each row's mask as a length.
+
+    ``int8`` needs the ``tokenizer`` to cut the calibration texts into windows: ``calibration_texts`` (news like what
+    the model will read; default: the texts shipped with the package, ``inference/int8_calibration.txt``).
 
     Example:
         >>> predictor = Predictor(OnnxModel(model), tokenizer, device="cpu")  # doctest: +SKIP
+        >>> int8 = OnnxModel(model, int8=True, tokenizer=tokenizer, calibration_texts=my_news)  # doctest: +SKIP
     """
 
     def __init__(self, model: EventClaimModel, cache_dir: str | Path | None = None, threads: int | None = None,
-                 int8: bool = False) -> None:
+                 int8: bool = False, tokenizer=None, calibration_texts: list[str] | None = None) -> None:
         ort = _onnxruntime()
         if model.dtype != torch.float32:
             raise ValueError(f'the ONNX backends export float32 weights; got {model.dtype}: load the model with '
                              "dtype=torch.float32")
+        if int8 and tokenizer is None:
+            raise ValueError("int8=True calibrates on text and needs the model's tokenizer: pass tokenizer=")
         self.config = model.config
-        self.path = onnx_file(model.cpu().eval(), cache_dir, int8)
+        windows = None
+        if int8:
+            texts = default_calibration_texts() if calibration_texts is None else calibration_texts
+            windows = calibration_windows(tokenizer, texts, model.config.window)
+        self.path = onnx_file(model.cpu().eval(), cache_dir, windows)
         self.argument_head = model.argument_head.eval()
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = threads or torch.get_num_threads()  # as many as torch would use
         options.inter_op_num_threads = 1  # the graph is one chain: nothing to run side by side
         self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        self.outputs = [output.name for output in self.session.get_outputs()]
 
     def to(self, device: str | torch.device) -> OnnxModel:
         resolve_device(device, "onnx")  # anything but the CPU is an error
@@ -200,9 +208,11 @@ class OnnxModel:
     def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                  return_hidden: bool = False) -> EventClaimOutput:
         feed = {"input_ids": input_ids.cpu().numpy(), "attention_mask": attention_mask.cpu().numpy()}
-        claim, trigger, hidden = (torch.from_numpy(a) for a in self.session.run(list(OUTPUTS), feed))  # no copies
-        return EventClaimOutput(claim_logits=claim, trigger_logits=trigger,
-                                hidden_states=hidden if return_hidden else None)
+        arrays = self.session.run(self.outputs, feed)
+        out = {name: torch.from_numpy(array) for name, array in zip(self.outputs, arrays, strict=True)}  # no copies
+        if not return_hidden:
+            out.pop("hidden_states")
+        return EventClaimOutput(**out)
 
     def argument_logits(self, hidden: torch.Tensor, trigger_positions: torch.Tensor) -> torch.Tensor:
         return self.argument_head(hidden, trigger_positions)  # (B, K, T, A)

@@ -103,10 +103,10 @@ class Predictor:
         """
         kwargs["device"] = resolve_device(kwargs.get("device"), backend)
         path = resolve_model_dir(path)  # a hub id is fetched into the local cache first
-        model = EventClaimModel.from_pretrained(path, dtype=dtype)
-        if backend != "torch":
-            model = OnnxModel(model, int8=backend == "onnx-int8")
+        model = EventClaimModel.from_pretrained(path, dtype=dtype, use_safetensors=True)  # never a pickle
         tokenizer = AutoTokenizer.from_pretrained(path)
+        if backend != "torch":  # int8 calibrates on text: it needs the tokenizer
+            model = OnnxModel(model, int8=backend == "onnx-int8", tokenizer=tokenizer)
         schema = LabelSchema.load(path) if (Path(path) / SCHEMA_FILE).is_file() else None
         return cls(model, tokenizer, schema, **kwargs)
 
