@@ -1,6 +1,7 @@
 """``extract(text)``: events and claims from whole news articles, with the shipped default model.
 
-The model is loaded once per (model, device, backend) and reused by every later call, from any thread.
+The model is loaded once per (model, device, backend) and reused by every later call, from any thread. Without
+``backend=``, a model runs on the fastest backend whose F1 gate it passed (``inference/backends.py``).
 """
 
 from __future__ import annotations
@@ -12,55 +13,70 @@ from typing import overload
 
 import torch
 
-from .onnx_backend import check_backend, resolve_device
+from .backends import check_backend, default_backend, resolve_device
+from .hub import quiet_weight_loading, resolve_model_dir
 from .predictor import Predictor
 from .results import Extraction
 
 DEFAULT_MODEL = Path(__file__).parent / "default_model"
+MODEL_TYPES = "accepted: None (the shipped model), a model folder (str or Path), a hub id ORG/NAME, or a Predictor"
 
+# Keyed both as asked (model, device, backend; None for a default) and as resolved (folder, torch device, backend), so
+# a repeated call looks nothing up (a hub id is not fetched again) and equivalent requests share one predictor.
 _predictors: dict[tuple[str, str, str], Predictor] = {}
 _loading = threading.Lock()
 
 
 def load_predictor(model: str | Path | None = None, device: str | torch.device | None = None,
-                   backend: str = "torch") -> Predictor:
-    """The predictor for ``model`` (default: the shipped model) on ``device`` with ``backend`` (one of ``BACKENDS``),
-    loaded on first use and cached.
+                   backend: str | None = None) -> Predictor:
+    """The predictor for ``model`` (default: the shipped model) on ``device`` with ``backend`` (one of ``BACKENDS``;
+    None: the fastest whose F1 gate passed for that model, see :func:`inference.backends.default_backend`), loaded on
+    first use and cached.
 
     Example:
         >>> load_predictor() is load_predictor()  # doctest: +SKIP
         True
     """
-    device = resolve_device(device, backend)
-    path = DEFAULT_MODEL if model is None else model
-    if model is None and not (DEFAULT_MODEL / "model.safetensors").is_file():
-        raise FileNotFoundError(f"the default model is missing from {DEFAULT_MODEL}; reinstall the package or pass "
-                                "model= a trained model folder or hub id")
-    key = (str(path), str(device), backend)
+    if model is not None and not isinstance(model, (str, Path)):
+        raise TypeError(f"model={model!r} ({type(model).__name__}); {MODEL_TYPES}")
+    if backend is not None:
+        check_backend(backend)
+    request = (str(model), repr(device), str(backend))
     with _loading:  # one load per key even when several threads ask at once
-        if key not in _predictors:
-            _predictors[key] = Predictor.from_pretrained(path, device=device, backend=backend)
-    return _predictors[key]
+        if request not in _predictors:
+            if model is None and not (DEFAULT_MODEL / "model.safetensors").is_file():
+                raise FileNotFoundError(f"the default model is missing from {DEFAULT_MODEL}; reinstall the package "
+                                        "or pass model= a trained model folder or hub id")
+            folder = resolve_model_dir(DEFAULT_MODEL if model is None else model)  # a hub id: fetched, with progress
+            chosen = backend or default_backend(folder, device)
+            resolved = (str(folder), str(resolve_device(device, chosen)), chosen)
+            if resolved not in _predictors:
+                with quiet_weight_loading():  # no "Loading weights" bar on every library call
+                    _predictors[resolved] = Predictor.from_pretrained(folder, device=resolved[1], backend=chosen)
+            _predictors[request] = _predictors[resolved]
+    return _predictors[request]
 
 
 @overload
 def extract(texts: str, model: str | Path | Predictor | None = ..., *, device: str | torch.device | None = ...,
-            backend: str = ..., batch_size: int = ..., threshold: float | None = ...,
+            backend: str | None = ..., batch_size: int = ..., threshold: float | None = ...,
             progress: bool = ...) -> Extraction: ...
 @overload
 def extract(texts: Sequence[str], model: str | Path | Predictor | None = ..., *,
-            device: str | torch.device | None = ..., backend: str = ..., batch_size: int = ...,
+            device: str | torch.device | None = ..., backend: str | None = ..., batch_size: int = ...,
             threshold: float | None = ..., progress: bool = ...) -> list[Extraction]: ...
 
 
-def extract(texts, model=None, *, device=None, backend="torch", batch_size=16, threshold=None, progress=False):
+def extract(texts, model=None, *, device=None, backend=None, batch_size=16, threshold=None, progress=False):
     """Extract events and claims from one article (a ``str``) or several (a list of ``str``, run in batches).
 
     ``model`` is a trained model folder, a hub id or a :class:`Predictor` (default: the model shipped with this
-    package); ``device`` defaults to CUDA when present, else the CPU; ``backend="onnx"`` (or ``"onnx-int8"``, faster)
-    runs the model with ONNX Runtime on the CPU (``device`` and ``backend`` apply to a model loaded here, not to a
-    given :class:`Predictor`); ``batch_size`` counts windows of the model's width per forward pass; spans scoring below
-    ``threshold`` (mean tag probability, 0-1; default: the predictor's ``min_score``, 0 unless set) are left out.
+    package); ``device`` defaults to CUDA when present, else the CPU; ``backend`` is ``"torch"``, ``"onnx"`` or
+    ``"onnx-int8"`` (ONNX Runtime on the CPU, fp32 or int8), by default the fastest that passed the model's F1 gate
+    (torch when none is recorded; ``device`` and ``backend`` apply to a model loaded here, not to a given
+    :class:`Predictor`); ``batch_size`` counts windows of the model's width per forward pass; spans scoring below
+    ``threshold`` (mean tag probability, 0-1; default: the predictor's ``min_score``, 0 unless set) are left out. An
+    article's result does not depend on the other articles in the call, on any backend.
 
     Example:
         >>> result = extract("Police said two people were killed in Paris.")  # doctest: +SKIP
@@ -69,11 +85,9 @@ def extract(texts, model=None, *, device=None, backend="torch", batch_size=16, t
     """
     single = isinstance(texts, str)
     batch = [texts] if single else _check_texts(texts)
-    if threshold is not None and not 0.0 <= threshold <= 1.0:
-        raise ValueError(f"threshold={threshold!r}; accepted: a score between 0 and 1")
-    if batch_size < 1:
-        raise ValueError(f"batch_size={batch_size!r}; accepted: a positive number of windows")
-    check_backend(backend)  # also when a Predictor is given, which resolves no device
+    _check_options(batch_size, threshold)
+    if backend is not None:
+        check_backend(backend)  # also when a Predictor is given, which resolves no device
     predictor = model if isinstance(model, Predictor) else load_predictor(model, device, backend)
 
     results = [Extraction() for _ in batch]  # empty or whitespace-only texts stay empty
@@ -84,6 +98,22 @@ def extract(texts, model=None, *, device=None, backend="torch", batch_size=16, t
         for i, article in zip(todo, articles, strict=True):
             results[i] = Extraction.from_article(article)
     return results[0] if single else results
+
+
+def _check_options(batch_size: object, threshold: object) -> None:
+    # bool is an int to Python, but batch_size=True is a mistake, not one window
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int):
+        raise TypeError(f"batch_size={batch_size!r} ({type(batch_size).__name__}); accepted: an int, the windows per "
+                        "forward pass, 1 or more (default 16)")
+    if batch_size < 1:
+        raise ValueError(f"batch_size={batch_size!r}; accepted: an int, the windows per forward pass, 1 or more")
+    if threshold is None:
+        return
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+        raise TypeError(f"threshold={threshold!r} ({type(threshold).__name__}); accepted: a number between 0 and 1, "
+                        "or None (keep every span decoded)")
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold={threshold!r}; accepted: a number between 0 and 1, or None")
 
 
 def _check_texts(texts: object) -> list[str]:

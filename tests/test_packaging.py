@@ -7,6 +7,7 @@ import pytest
 import inference
 import training
 from inference.api import DEFAULT_MODEL
+from inference.int8 import CALIBRATION_FILE
 from tests.conftest import ROOT
 from training.importers.event_mapping import DEFAULT_EVENT_MAPPING
 from training.model_card import TEMPLATE
@@ -15,7 +16,8 @@ from training.span_metrics import METRIC_PATH
 PACKAGES = {"inference": Path(inference.__file__).parent, "training": Path(training.__file__).parent}
 
 
-@pytest.mark.parametrize("path", [TEMPLATE, DEFAULT_EVENT_MAPPING, METRIC_PATH, DEFAULT_MODEL / "model.safetensors"],
+@pytest.mark.parametrize("path", [TEMPLATE, DEFAULT_EVENT_MAPPING, METRIC_PATH, DEFAULT_MODEL / "model.safetensors",
+                                  CALIBRATION_FILE, DEFAULT_MODEL / "backends.json"],
                          ids=lambda path: path.name)
 def test_run_time_files_are_package_data(path):
     tomllib = pytest.importorskip("tomllib", reason="tomllib is in the standard library from Python 3.11")

@@ -3,6 +3,7 @@
 Usage::
 
     python -m training.ship --model runs/release/model [--data data/release/test.jsonl] [--force]
+        [--gate-data data/release/dev.jsonl]   # also the backends' F1 gate: extract's default backend
     python -m training.ship --reevaluate --data data/release/test.jsonl   # the shipped weights as they are
 
 The weights go in as fp16 safetensors (half the size; loaded back as float32 on CPU), with the tokenizer, the label
@@ -28,6 +29,7 @@ import torch
 from inference.api import DEFAULT_MODEL
 from inference.modeling import EventClaimModel
 
+from .backend_gate import measure_gate
 from .cli import command_parser
 from .config import CONFIG_FILE
 from .evaluate import evaluate_model
@@ -92,7 +94,7 @@ def record_results(out: str | Path, data: Sequence[str | Path]) -> dict:
 
 
 def ship(model_dir: str | Path, out: str | Path = DEFAULT_MODEL, force: bool = False,
-         data: Sequence[str | Path] | None = None) -> Path:
+         data: Sequence[str | Path] | None = None, gate_data: Sequence[str | Path] | None = None) -> Path:
     """Write ``model_dir`` as the packaged default model in ``out`` (fp16 weights), evaluate those weights on ``data``
     (default: the test data of the candidate's ``eval_results.json``) and render the card; returns ``out``.
 
@@ -113,6 +115,8 @@ def ship(model_dir: str | Path, out: str | Path = DEFAULT_MODEL, force: bool = F
         if (model_dir / name).is_file():
             shutil.copy2(model_dir / name, out / name)
     record_results(out, data)
+    if gate_data:  # which backend extract runs by default: the fastest within 0.5 F1 of torch (backends.json)
+        measure_gate(out, gate_data)
     logger.info("shipped %s to %s", model_dir, out)
     return out
 
@@ -129,12 +133,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default=str(DEFAULT_MODEL),
                         help="Where the shipped model lives (default: the package's inference/default_model).")
     parser.add_argument("--force", action="store_true", help="Replace the shipped model even without improvement.")
+    parser.add_argument("--gate-data", nargs="+", default=None,
+                        help="Dev articles: score every backend on them and record the default backend in "
+                             "backends.json (without it, extract runs the shipped model on torch).")
     options = parser.parse_args(argv)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     if options.reevaluate:
         record_results(options.out, options.data or test_results(Path(options.out))["meta"]["data"])
     else:
-        ship(options.model, options.out, options.force, options.data)
+        ship(options.model, options.out, options.force, options.data, options.gate_data)
 
 
 if __name__ == "__main__":
