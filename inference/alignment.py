@@ -9,6 +9,7 @@ Labels follow the Hugging Face token-classification convention: only the first s
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +18,9 @@ from functools import cached_property
 from .document import Span
 
 IGNORE_INDEX = -100
+# A Python str may hold lone UTF-16 surrogates (from JSON "\\ud800" or surrogateescape decoding); the Rust tokenizer
+# refuses them. Each is one code point, as is U+FFFD, so the substitute keeps every offset.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -60,7 +64,8 @@ def tokenize_texts(tokenizer, texts: Sequence[str]) -> list[TokenizedText]:
         raise ValueError(f"{type(tokenizer).__name__} is not a fast tokenizer; character offsets need a fast one")
     if not texts:
         return []
-    encodings = tokenizer(list(texts), add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+    texts = [_SURROGATE.sub("\ufffd", text) for text in texts]  # same length: offsets index the text given
+    encodings = tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
     tokenized = []
     for index, (input_ids, offsets) in enumerate(zip(encodings["input_ids"], encodings["offset_mapping"],
                                                      strict=True)):
