@@ -1,18 +1,39 @@
 """Events and attributed claims from English news: ``extract(text)``, and what training shares with inference (the
 article format, the label schema, alignment, the model and the predictor).
 
+Names are imported on first use (PEP 562), so ``python -m inference --help`` answers without loading torch.
+
 Example:
     >>> from inference import extract
     >>> extract("Police said two people died.").to_dict()  # doctest: +SKIP
 """
 
-from .api import extract, load_predictor
-from .document import Argument, Article, Claim, DataError, Event, Span, read_jsonl, write_jsonl
-from .modeling import EventClaimConfig, EventClaimModel
-from .predictor import Predictor
-from .results import ArgumentResult, ClaimResult, EventResult, Extraction, TextSpan
-from .schema import LabelSchema
+from __future__ import annotations
 
-__all__ = ["Argument", "ArgumentResult", "Article", "Claim", "ClaimResult", "DataError", "Event", "EventClaimConfig",
-           "EventClaimModel", "EventResult", "Extraction", "LabelSchema", "Predictor", "Span", "TextSpan", "extract",
-           "load_predictor", "read_jsonl", "write_jsonl"]
+import importlib
+
+# public name -> the module that defines it
+_EXPORTS = {
+    "extract": "api", "load_predictor": "api",
+    "Argument": "document", "Article": "document", "Claim": "document", "DataError": "document", "Event": "document",
+    "Span": "document", "read_jsonl": "document", "write_jsonl": "document",
+    "EventClaimConfig": "modeling", "EventClaimModel": "modeling",
+    "Predictor": "predictor",
+    "ArgumentResult": "results", "ClaimResult": "results", "EventResult": "results", "Extraction": "results",
+    "TextSpan": "results",
+    "LabelSchema": "schema",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'inference' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -71,11 +71,11 @@ def _marks(result: Extraction, n: int) -> list[tuple[int, int, str, str, str]]:
     for c, claim in enumerate(result.claims):
         link = f"a{n}c{c}"
         for kind, spans in (("source", [claim.source]), ("cue", [claim.cue]), ("content", claim.content)):
-            marks += [(s.start, s.end, kind, link, f"claim {c + 1}: {kind}") for s in spans if s is not None]
+            marks += [(s.start, s.end, kind, link, f"claim {c}: {kind}") for s in spans if s is not None]
     for e, event in enumerate(result.events):
         link = f"a{n}e{e}"
-        marks.append((event.trigger.start, event.trigger.end, "trigger", link, f"event {e + 1}: {event.type}"))
-        marks += [(a.start, a.end, "argument", link, f"event {e + 1}: {a.role}") for a in event.arguments]
+        marks.append((event.trigger.start, event.trigger.end, "trigger", link, f"event {e}: {event.type}"))
+        marks += [(a.start, a.end, "argument", link, f"event {e}: {a.role}") for a in event.arguments]
     return marks
 
 
@@ -107,11 +107,11 @@ def _claim_list(result: Extraction, n: int) -> str:
     if not result.claims:
         return '<p class="muted">No claims.</p>'
     items = "".join(
-        f'<li data-links="a{n}c{c}"><b>Claim {c + 1}</b> ({claim.score:.2f}): {_quote(claim.source)} → '
+        f'<li data-links="a{n}c{c}"><b>Claim {c}</b> ({claim.score:.2f}): {_quote(claim.source)} → '
         f'{_quote(claim.cue)} → {" … ".join(_quote(s) for s in claim.content) or _quote(None)}</li>'
         for c, claim in enumerate(result.claims)
     )
-    return f"<h2>Claims</h2><ol>{items}</ol>"
+    return f'<h2>Claims</h2><ol start="0">{items}</ol>'
 
 
 def _event_list(result: Extraction, n: int) -> str:
@@ -120,8 +120,8 @@ def _event_list(result: Extraction, n: int) -> str:
     items = []
     for e, event in enumerate(result.events):
         arguments = ", ".join(f'<span class="role">{escape(a.role)}</span> “{escape(a.text)}”' for a in event.arguments)
-        where = f"claimed in claim {event.claim + 1}" if event.claim is not None else "asserted by the article"
+        where = f"claimed in claim {event.claim}" if event.claim is not None else "asserted by the article"
         items.append(f'<li data-links="a{n}e{e}"><b>{escape(event.type)}</b> {_quote(event.trigger)} '
                      f'({event.score:.2f}) <span class="muted">{where}</span>{": " + arguments if arguments else ""}'
                      "</li>")
-    return f"<h2>Events</h2><ol>{''.join(items)}</ol>"
+    return f'<h2>Events</h2><ol start="0">{"".join(items)}</ol>'

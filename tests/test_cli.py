@@ -11,7 +11,6 @@ import subprocess
 import pytest
 
 from inference.__main__ import main
-from inference.document import DataError
 from inference.html import render_html
 from inference.results import ArgumentResult, ClaimResult, EventResult, Extraction, TextSpan
 
@@ -61,11 +60,19 @@ def test_stdin_text_or_jsonl(monkeypatch, capsys, tiny_model_dir, stdin, ids):
     assert [r["id"] for r in records] == ids
 
 
-def test_bad_jsonl_names_file_and_line(tmp_path, tiny_model_dir):
+@pytest.mark.parametrize("bad_line, problem", [(json.dumps({"title": "no text"}), "expected a JSON object with a "
+                                                                                 "string 'text'"),
+                                               ('{"text": "cut', "invalid JSON")])
+def test_bad_jsonl_line_streams_what_came_before_then_names_file_and_line(tmp_path, capsys, tiny_model_dir,
+                                                                         bad_line, problem):
     corpus = tmp_path / "bad.jsonl"
-    corpus.write_text(json.dumps({"text": TEXT}) + "\n" + json.dumps({"title": "no text"}) + "\n")
-    with pytest.raises(DataError, match=r"bad\.jsonl:2: expected a JSON object with a string 'text'"):
+    corpus.write_text(json.dumps({"id": "good", "text": TEXT}) + "\n" + bad_line + "\n" + json.dumps({"text": TEXT}))
+    with pytest.raises(SystemExit) as stopped:
         main([str(corpus), "--model", str(tiny_model_dir)])
+    out, err = capsys.readouterr()
+    assert stopped.value.code == 2
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["good"]  # the good line came out first
+    assert err.strip().splitlines()[-1].startswith(f"{corpus}:2: {problem}")
 
 
 def sample() -> tuple[str, Extraction]:
@@ -84,7 +91,8 @@ def test_html_marks_and_links_every_span():
     assert re.search(r'<span class="content" data-links="a0c0"[^>]*><span class="trigger" data-links="a0e0"[^>]*>'
                      r"killed</span></span>", page)
     assert page.count('data-links="a0c0"') == 1 + 1 + 4 + 1  # source, cue, content cut by 2 marks, list item
-    assert "claimed in claim 1" in page
+    assert "claimed in claim 0" in page and "<b>Claim 0</b>" in page  # numbered like the JSON claim index
+    assert '<ol start="0">' in page and "claim 1" not in page
     assert not re.search(r"""(src|href)=["']?https?:""", page), "the page must not load anything from the network"
 
 
