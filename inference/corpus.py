@@ -55,7 +55,10 @@ _ARGUMENT = pa.struct([("role", pa.string()), ("start", pa.int64()), ("end", pa.
 _EVENT = pa.struct([("type", pa.string()), ("score", pa.float64()), ("trigger", _SPAN),
                     ("arguments", pa.list_(_ARGUMENT)), ("claim", pa.int64())])
 _CLAIM = pa.struct([("score", pa.float64()), ("source", _SPAN), ("cue", _SPAN), ("content", pa.list_(_SPAN))])
-PARQUET_SCHEMA = pa.schema([("id", pa.string()), ("events", pa.list_(_EVENT)), ("claims", pa.list_(_CLAIM))])
+_ENTITY = pa.struct([("type", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()),
+                     ("score", pa.float64())])
+PARQUET_SCHEMA = pa.schema([("id", pa.string()), ("events", pa.list_(_EVENT)), ("claims", pa.list_(_CLAIM)),
+                            ("entities", pa.list_(_ENTITY))])
 
 
 def file_format(path: str, override: str | None = None) -> str:

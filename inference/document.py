@@ -14,6 +14,9 @@ On disk it is JSON Lines, one article per line::
 so training masks that layer's loss instead of learning that nothing happened. ``"partial_events"`` says that the
 events given are right but not all events are given (RAMS labels one trigger per document): training learns their
 triggers and arguments but not that the other words are no trigger, and evaluation does not score them.
+``"entities"`` says that every entity mention (``{"type", "start", "end"}`` in ``entities``, ACE's types) is given.
+``masked_triggers`` lists spans whose trigger label is unknown (an event of a type the schema cannot map onto one of
+its own, such as WikiEvents' ``Contact.Contact``): training teaches them neither as triggers nor as "no trigger".
 
 Every span may carry ``text``; when it does, it must equal ``text[start:end]``. Claim parts are lists of fragments
 (discontinuous spans allowed; an empty list means the part is absent, e.g. a claim with no named source).
@@ -27,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-LAYERS = ("events", "claims", "partial_events")  # every layer name an article may list
+LAYERS = ("events", "claims", "partial_events", "entities")  # every layer name an article may list
 FULL_LAYERS = ("events", "claims")  # an article that does not say: everything annotated
 
 
@@ -78,6 +81,15 @@ class Event:
 
 
 @dataclass
+class Entity:
+    """An entity mention of an ACE type (``PER``, ``ORG``, ``GPE``, ...): what event arguments are chosen among."""
+
+    type: str
+    span: Span
+    score: float | None = None
+
+
+@dataclass
 class Claim:
     """An attribution: who (source) says (cue) what (content). Each part is a list of fragments in text order."""
 
@@ -108,6 +120,8 @@ class Article:
     claims: list[Claim] = field(default_factory=list)
     layers: tuple[str, ...] = FULL_LAYERS
     meta: dict[str, Any] = field(default_factory=dict)
+    entities: list[Entity] = field(default_factory=list)
+    masked_triggers: list[Span] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.layers = tuple(self.layers)
@@ -124,6 +138,8 @@ class Article:
             yield from (argument.span for argument in event.arguments)
         for claim in self.claims:
             yield from (span for _, span in claim.parts())
+        yield from (entity.span for entity in self.entities)
+        yield from self.masked_triggers
 
     def validate(self) -> None:
         """Raise ``DataError`` if a span is empty or falls outside the text."""
@@ -164,6 +180,9 @@ class Article:
                        c.score)
                 for c in self.claims
             ],
+            **({"entities": [scored({"type": e.type, **e.span.to_dict(text)}, e.score) for e in self.entities]}
+               if self.entities or "entities" in self.layers else {}),
+            **({"masked_triggers": [s.to_dict(text) for s in self.masked_triggers]} if self.masked_triggers else {}),
             **({"meta": self.meta} if self.meta else {}),
         }
 
@@ -189,10 +208,13 @@ class Article:
                       score=c.get("score"))
                 for c in data.get("claims", [])
             ]
+            entities = [Entity(e["type"], _span(e, text), e.get("score")) for e in data.get("entities", [])]
+            masked_triggers = [_span(s, text) for s in data.get("masked_triggers", [])]
         except KeyError as error:
             raise DataError(f"missing key {error}; an article needs 'text', events need 'type' and 'trigger', "
                             "spans need 'start' and 'end'") from None
-        article = cls(article_id, text, events, claims, tuple(data.get("layers", FULL_LAYERS)), data.get("meta", {}))
+        article = cls(article_id, text, events, claims, tuple(data.get("layers", FULL_LAYERS)), data.get("meta", {}),
+                      entities, masked_triggers)
         article.validate()
         return article
 

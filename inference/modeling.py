@@ -1,7 +1,12 @@
-"""One encoder, three token-classification heads: claim parts, event triggers, and trigger-conditioned arguments.
+"""One encoder, token-classification heads for claim parts, event triggers, entities and trigger-conditioned arguments.
 
 - ``claim_head`` tags source/cue/content (IOB2) on every word;
-- ``trigger_head`` tags event triggers with their type (IOB2);
+- ``trigger_head`` tags event triggers with their type (IOB2), in the conventions of the first of
+  ``config.event_conventions`` (M2E2's ACE guidelines); ``extra_trigger_heads`` hold one more output layer for each
+  other corpus trained beside it (WikiEvents' KAIROS guidelines mark other words as triggers), so those corpora teach
+  the shared encoder without teaching the shipped head their conventions;
+- ``entity_head`` (when ``config.entity_labels`` is set) tags entity mentions with their ACE type (IOB2): arguments
+  are chosen among them at decoding;
 - ``argument_head`` tags, for one trigger at a time, the arguments of *that* trigger with their role (IOB2). It reads
   each token's vector together with the trigger's vector, so all triggers of a window share one encoder pass and
   every argument comes linked to its trigger.
@@ -31,6 +36,9 @@ class EventClaimConfig(PretrainedConfig):
         claim_labels: list[str] | None = None,
         trigger_labels: list[str] | None = None,
         argument_labels: list[str] | None = None,
+        entity_labels: list[str] | None = None,
+        event_conventions: list[str] | None = None,
+        argument_decoding: str = "tags",
         classifier_dropout: float = 0.1,
         window: int = 256,
         stride: int = 64,
@@ -44,6 +52,17 @@ class EventClaimConfig(PretrainedConfig):
         self.claim_labels = claim_labels or schema.claim_labels
         self.trigger_labels = trigger_labels or schema.trigger_labels
         self.argument_labels = argument_labels or schema.argument_labels
+        # Empty: no entity head (models saved before it had none, and must load as they were trained).
+        self.entity_labels = list(entity_labels or [])
+        # The corpora whose trigger conventions get a trigger head each; the first is the one inference answers in.
+        self.event_conventions = list(event_conventions or ["m2e2"])
+        if argument_decoding not in ARGUMENT_DECODINGS:
+            raise ValueError(f"argument_decoding={argument_decoding!r}; accepted: {', '.join(ARGUMENT_DECODINGS)}")
+        if argument_decoding == "entities" and not self.entity_labels:
+            raise ValueError("argument_decoding='entities' needs an entity head: give entity_labels")
+        # "tags": an argument is a run of the argument head's IOB2 tags; "entities": each entity mention of the
+        # trigger's sentence takes the role (or none) that the argument head gives its words (inference/predictor.py).
+        self.argument_decoding = argument_decoding
         self.classifier_dropout = classifier_dropout
         self.window, self.stride = window, stride  # how articles are cut at inference: as in training
         # P(not O) that makes a trigger / an argument; None: argmax (see training/calibration.py)
@@ -66,9 +85,12 @@ class EventClaimOutput(ModelOutput):
     loss: torch.Tensor | None = None
     claim_logits: torch.Tensor | None = None  # (B, T, n_claim_labels)
     trigger_logits: torch.Tensor | None = None  # (B, T, n_trigger_labels)
+    entity_logits: torch.Tensor | None = None  # (B, T, n_entity_labels); None without an entity head
     argument_logits: torch.Tensor | None = None  # (B, K, T, n_argument_labels)
     hidden_states: torch.Tensor | None = None  # (B, T, H), kept for a later argument pass
 
+
+ARGUMENT_DECODINGS = ("tags", "entities")
 
 # What encoder configs call the dropout on attention probabilities (BERT-likes, then DistilBERT and most newer ones).
 ATTENTION_DROPOUT_NAMES = ("attention_probs_dropout_prob", "attention_dropout")
@@ -115,6 +137,10 @@ class EventClaimModel(PreTrainedModel):
         self.dropout = nn.Dropout(config.classifier_dropout)
         self.claim_head = nn.Linear(hidden, len(config.claim_labels))
         self.trigger_head = nn.Linear(hidden, len(config.trigger_labels))
+        self.extra_trigger_heads = nn.ModuleList(
+            nn.Linear(hidden, len(config.trigger_labels)) for _ in config.event_conventions[1:]
+        )
+        self.entity_head = nn.Linear(hidden, len(config.entity_labels)) if config.entity_labels else None
         self.argument_head = ArgumentHead(hidden, len(config.argument_labels))
         self.post_init()
 
@@ -139,6 +165,7 @@ class EventClaimModel(PreTrainedModel):
             claim_labels=schema.claim_labels,
             trigger_labels=schema.trigger_labels,
             argument_labels=schema.argument_labels,
+            entity_labels=schema.entity_labels,
             **config_kwargs,
         )
         model = cls(config)
@@ -162,11 +189,19 @@ class EventClaimModel(PreTrainedModel):
         trigger_labels: torch.Tensor | None = None,
         trigger_positions: torch.Tensor | None = None,
         argument_labels: torch.Tensor | None = None,
+        entity_labels: torch.Tensor | None = None,
+        convention: torch.Tensor | None = None,
         return_hidden: bool = False,
     ) -> EventClaimOutput:
+        # convention: (B,) index into config.event_conventions of the guidelines each window's triggers follow;
+        # None: the first (what inference answers in).
         hidden = self.dropout(self.encode(input_ids, attention_mask))  # (B, T, H)
         claim_logits = self.claim_head(hidden)
         trigger_logits = self.trigger_head(hidden)
+        if convention is not None and len(self.extra_trigger_heads):
+            every = torch.stack([trigger_logits, *(head(hidden) for head in self.extra_trigger_heads)])  # (V, B, T, C)
+            trigger_logits = every[convention, torch.arange(hidden.size(0), device=hidden.device)]  # (B, T, C)
+        entity_logits = self.entity_head(hidden) if self.entity_head is not None else None
         argument_logits = None
         if trigger_positions is not None and trigger_positions.numel():
             argument_logits = self.argument_logits(hidden, trigger_positions)
@@ -182,11 +217,13 @@ class EventClaimModel(PreTrainedModel):
                 loss = loss + _window_loss(claim_logits, claim_labels)
             if trigger_labels is not None:
                 loss = loss + _window_loss(trigger_logits, trigger_labels, self._event_tag_weights(trigger_logits))
+            if entity_logits is not None and entity_labels is not None:
+                loss = loss + _window_loss(entity_logits, entity_labels)
             if argument_logits is not None and argument_labels is not None:
                 loss = loss + _window_loss(argument_logits.flatten(1, 2), argument_labels.flatten(1, 2),
                                            self._event_tag_weights(argument_logits))
             loss = loss.mean()
-        return EventClaimOutput(loss, claim_logits, trigger_logits, argument_logits,
+        return EventClaimOutput(loss, claim_logits, trigger_logits, entity_logits, argument_logits,
                                 hidden if return_hidden else None)
 
     def _event_tag_weights(self, logits: torch.Tensor) -> torch.Tensor:

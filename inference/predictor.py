@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from transformers import AutoTokenizer
 
 from .alignment import TokenizedText, Window, decode_word_tags, plan_windows, tokenize_texts
 from .decoding import allowed_transitions, best_bio_paths, link_claims, same_sentence, sentence_starts
-from .document import Argument, Article, Event, Span
+from .document import Argument, Article, Entity, Event, Span
 from .hub import resolve_model_dir
 from .modeling import EventClaimModel
 from .onnx_backend import OnnxModel, resolve_device
@@ -34,8 +35,11 @@ class _ArticleState:
 
     tokens: TokenizedText
     claim: dict[int, np.ndarray] = field(default_factory=dict)  # first-subword position -> tag log-probs (C,)
+    entity: dict[int, np.ndarray] = field(default_factory=dict)  # first-subword position -> tag log-probs (E,)
     trigger: dict[int, tuple[str, float]] = field(default_factory=dict)
     arguments: dict[int, list[tuple[Span, str, float]]] = field(default_factory=dict)  # trigger position -> args
+    # argument_decoding="entities": trigger position -> {word position: argument tag probabilities (A,)}
+    argument_probs: dict[int, dict[int, np.ndarray]] = field(default_factory=dict)
 
 
 def tag_probabilities(logits: torch.Tensor, o_threshold: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -85,8 +89,13 @@ class Predictor:
         self.trigger_threshold = trigger_threshold if trigger_threshold is not None else config.trigger_threshold
         self.argument_threshold = argument_threshold if argument_threshold is not None else config.argument_threshold
         self.claim_labels, self.trigger_labels = config.claim_labels, config.trigger_labels
-        self.argument_labels = config.argument_labels
+        self.argument_labels, self.entity_labels = config.argument_labels, config.entity_labels
+        self.argument_decoding = getattr(config, "argument_decoding", "tags")
         self._claim_transitions = allowed_transitions(self.claim_labels)
+        self._entity_transitions = allowed_transitions(self.entity_labels) if self.entity_labels else None
+        # role -> (index of B-role, index of I-role) in the argument labels
+        self._role_columns = {label[2:]: (i, self.argument_labels.index(f"I-{label[2:]}"))
+                              for i, label in enumerate(self.argument_labels) if label.startswith("B-")}
         # Fast tokenizers are not safe to call from two threads at once ("Already borrowed"); the model is.
         self._tokenizer_lock = threading.Lock()
         self._role_masks = {t: self._role_mask(roles) for t, roles in self.schema.event_roles.items()}
@@ -137,9 +146,12 @@ class Predictor:
             self._run_batch([(states[i], w) for i, w in jobs[b : b + batch_size]])
         min_score = self.min_score if min_score is None else min_score
         words = [sorted(state.claim) for state in states]  # each article's first-subword positions, in text order
-        claim_tags = self._claim_tags(states, words)
-        return [self._assemble(i, text, state, positions, tags, min_score)
-                for i, text, state, positions, tags in zip(ids, texts, states, words, claim_tags, strict=True)]
+        claim_tags = self._bio_tags([s.claim for s in states], words, self.claim_labels, self._claim_transitions)
+        entity_tags = (self._bio_tags([s.entity for s in states], words, self.entity_labels, self._entity_transitions)
+                       if self.entity_labels else [{} for _ in states])
+        return [self._assemble(i, text, state, positions, tags, entities, min_score)
+                for i, text, state, positions, tags, entities in zip(ids, texts, states, words, claim_tags,
+                                                                     entity_tags, strict=True)]
 
     def _run_batch(self, batch: list[tuple[_ArticleState, Window]]) -> None:
         tok = self.tokenizer
@@ -151,6 +163,8 @@ class Predictor:
         # Claim tags are chosen per article (constrained decoding), so each word keeps its distribution; trigger tags
         # are chosen here. Plain lists and arrays: the per-word loop below is slow on tensors.
         claim_log_probs = out.claim_logits.float().log_softmax(-1).cpu().numpy()  # (B, T, C)
+        entity_log_probs = (out.entity_logits.float().log_softmax(-1).cpu().numpy()  # (B, T, E)
+                            if self.entity_labels and out.entity_logits is not None else None)
         trig_p, trig_i = (t.tolist() for t in tag_probabilities(out.trigger_logits, self.trigger_threshold))
         for b, (state, window) in enumerate(batch):
             starts = state.tokens.word_starts
@@ -160,6 +174,8 @@ class Predictor:
                     continue
                 local = position - window.start + 1
                 state.claim[position] = claim_log_probs[b, local]
+                if entity_log_probs is not None:
+                    state.entity[position] = entity_log_probs[b, local]
                 tag = self.trigger_labels[trig_i[b][local]]
                 state.trigger[position] = (tag, trig_p[b][local])
                 if tag != "O":
@@ -173,27 +189,56 @@ class Predictor:
         positions = torch.tensor([[p - window.start + 1 for p, _ in triggers]], device=self.device)  # (1, K)
         logits = self.model.argument_logits(hidden, positions)[0].float()  # (K, T, A)
         masks = torch.stack([self._role_masks[event_type] for _, event_type in triggers]).to(self.device)  # (K, A)
-        probs, labels = tag_probabilities(logits + masks[:, None, :], self.argument_threshold)  # (K, T) each
         words = [p for p in range(window.start, window.end) if state.tokens.word_starts[p]]
         local = [p - window.start + 1 for p in words]
+        if self.argument_decoding == "entities":
+            every = (logits + masks[:, None, :]).softmax(-1)[:, local].cpu().numpy()  # (K, W, A)
+            for k, (position, _) in enumerate(triggers):
+                state.argument_probs[position] = dict(zip(words, every[k], strict=True))
+            return
+        probs, labels = tag_probabilities(logits + masks[:, None, :], self.argument_threshold)  # (K, T) each
         for k, (position, _) in enumerate(triggers):
             tags = [self.argument_labels[i] for i in labels[k, local].tolist()]
             state.arguments[position] = decode_word_tags(tags, probs[k, local].tolist(), state.tokens, words)
 
-    def _claim_tags(self, states: list[_ArticleState], words: list[list[int]]) -> list[dict[int, tuple[str, float]]]:
-        """Each article's best valid IOB2 claim tags, word by word, with each chosen tag's probability."""
-        log_probs = [np.array([state.claim[p] for p in positions]).reshape(len(positions), len(self.claim_labels))
-                     for state, positions in zip(states, words, strict=True)]  # (W, C) each
+    @staticmethod
+    def _bio_tags(per_word: list[dict[int, np.ndarray]], words: list[list[int]], labels: list[str],
+                  transitions: np.ndarray) -> list[dict[int, tuple[str, float]]]:
+        """Each article's best valid IOB2 tags of one layer, word by word, with each chosen tag's probability."""
+        log_probs = [np.array([table[p] for p in positions]).reshape(len(positions), len(labels))
+                     for table, positions in zip(per_word, words, strict=True)]  # (W, C) each
         tables = []
-        for positions, scores, path in zip(words, log_probs, best_bio_paths(log_probs, self._claim_transitions),
-                                           strict=True):
+        for positions, scores, path in zip(words, log_probs, best_bio_paths(log_probs, transitions), strict=True):
             chosen = np.exp(scores[np.arange(len(positions)), path]).tolist()
-            tables.append({p: (self.claim_labels[i], score)
-                           for p, i, score in zip(positions, path.tolist(), chosen, strict=True)})
+            tables.append({p: (labels[i], score) for p, i, score in zip(positions, path.tolist(), chosen, strict=True)})
         return tables
 
+    def _entity_arguments(self, probs: dict[int, np.ndarray], entities: list[tuple[Span, str, float]],
+                          word_positions: list[tuple[int, int]]) -> list[tuple[Span, str, float]]:
+        """Arguments chosen among entity mentions: each mention takes the role whose tags (``B-`` or ``I-``) its words
+        score highest on average, if that beats ``O`` (or, with an argument threshold, if ``1 - P(O)`` reaches it).
+
+        ``probs``: word position -> the trigger's argument tag probabilities there (A,); ``word_positions``: each
+        word's (first character, position), in text order.
+        """
+        starts = [start for start, _ in word_positions]
+        arguments = []
+        for span, _, _ in entities:
+            inside = [p for _, p in word_positions[bisect_left(starts, span.start) : bisect_left(starts, span.end)]
+                      if p in probs]
+            if not inside:  # outside the window the trigger was read in
+                continue
+            mean = np.mean([probs[p] for p in inside], axis=0)  # (A,)
+            role, (b, i) = max(self._role_columns.items(), key=lambda item: mean[item[1][0]] + mean[item[1][1]])
+            score = float(mean[b] + mean[i])
+            outside = float(mean[0])
+            if (1.0 - outside >= self.argument_threshold) if self.argument_threshold is not None else score > outside:
+                arguments.append((span, role, score))
+        return arguments
+
     def _assemble(self, article_id: str, text: str, state: _ArticleState, words: list[int],
-                  claim_tags: dict[int, tuple[str, float]], min_score: float) -> Article:
+                  claim_tags: dict[int, tuple[str, float]], entity_tags: dict[int, tuple[str, float]],
+                  min_score: float) -> Article:
         def decoded(table: dict[int, tuple[str, float]]) -> list[tuple[Span, str, float]]:
             spans = decode_word_tags([table[p][0] for p in words], [table[p][1] for p in words], state.tokens, words)
             return [item for item in spans if item[2] >= min_score]
@@ -202,9 +247,14 @@ class Predictor:
         # Arguments sit in their trigger's sentence (the ACE convention M2E2 annotates by); the head reads a whole
         # window and would otherwise pick role fillers from neighbouring sentences.
         sentences = sentence_starts(text)
+        entities = decoded(entity_tags) if entity_tags else []
+        word_positions = [(state.tokens.offsets[p][0], p) for p in words]
         events = []
         for span, event_type, score in decoded(state.trigger):
-            arguments = [Argument(role, arg, s) for arg, role, s in state.arguments.get(first_token[span.start], [])
+            position = first_token[span.start]
+            candidates = (self._entity_arguments(state.argument_probs.get(position, {}), entities, word_positions)
+                          if self.argument_decoding == "entities" else state.arguments.get(position, []))
+            arguments = [Argument(role, arg, s) for arg, role, s in candidates
                          if s >= min_score and not arg.overlaps(span) and same_sentence(arg, span, sentences)]
             events.append(Event(event_type, span, arguments, score))
         parts = {"source": [], "cue": [], "content": []}
@@ -213,4 +263,4 @@ class Predictor:
             parts[part].append(span)
             scores[span] = score
         claims = link_claims(parts["source"], parts["cue"], parts["content"], scores, sentences)
-        return Article(article_id, text, events, claims)
+        return Article(article_id, text, events, claims, entities=[Entity(t, span, s) for span, t, s in entities])

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .decoding import char_gap, claim_of_events
-from .document import Argument, Article, Claim, Event, Span
+from .document import Argument, Article, Claim, Entity, Event, Span
 
 
 def _score(value: float | None) -> float:
@@ -48,6 +48,20 @@ class ArgumentResult:
 
 
 @dataclass(frozen=True)
+class EntityResult:
+    """An entity mention with its ACE type (``PER``, ``ORG``, ``GPE``, ``LOC``, ``FAC``, ``VEH``, ``WEA``)."""
+
+    type: str
+    start: int
+    end: int
+    text: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "start": self.start, "end": self.end, "text": self.text, "score": self.score}
+
+
+@dataclass(frozen=True)
 class EventResult:
     """A typed trigger with its arguments; ``claim`` is the index of the claim whose content holds the trigger."""
 
@@ -78,7 +92,7 @@ class ClaimResult:
 
 @dataclass(frozen=True)
 class Extraction:
-    """Events and claims of one text.
+    """Events, claims and entity mentions of one text (``entities`` stays empty for a model without an entity head).
 
     Example:
         >>> from inference.document import Event
@@ -92,9 +106,11 @@ class Extraction:
 
     events: list[EventResult] = field(default_factory=list)
     claims: list[ClaimResult] = field(default_factory=list)
+    entities: list[EntityResult] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"events": [e.to_dict() for e in self.events], "claims": [c.to_dict() for c in self.claims]}
+        return {"events": [e.to_dict() for e in self.events], "claims": [c.to_dict() for c in self.claims],
+                "entities": [e.to_dict() for e in self.entities]}
 
     def to_article(self, article_id: str, text: str) -> Article:
         """The result in the article format of ``inference.document``: for scoring, or to correct and train on."""
@@ -104,7 +120,8 @@ class Extraction:
         claims = [Claim(*([Span(s.start, s.end)] if s else [] for s in (c.source, c.cue)),
                         [Span(s.start, s.end) for s in c.content], c.score)
                   for c in self.claims]
-        return Article(article_id, text, events, claims)
+        entities = [Entity(e.type, Span(e.start, e.end), e.score) for e in self.entities]
+        return Article(article_id, text, events, claims, entities=entities)
 
     @classmethod
     def from_article(cls, article: Article) -> Extraction:
@@ -126,6 +143,8 @@ class Extraction:
                             [TextSpan.of(s, text) for s in sorted(c.content)])
                 for c in claims
             ],
+            entities=[EntityResult(e.type, e.span.start, e.span.end, e.span.text_in(text), _score(e.score))
+                      for e in sorted(article.entities, key=lambda e: e.span)],
         )
 
 

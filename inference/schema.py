@@ -23,6 +23,8 @@ M2E2_ROLES: dict[str, list[str]] = {
     "Transaction:Transfer-Money": ["Giver", "Recipient", "Money"],
 }
 CLAIM_PARTS = ["source", "cue", "content"]
+# ACE's entity types as M2E2 annotates them (its few VALUE mentions left out): every M2E2 argument is one such mention.
+ENTITY_TYPES = ["PER", "ORG", "GPE", "LOC", "FAC", "VEH", "WEA"]
 
 
 def bio_labels(types: list[str]) -> list[str]:
@@ -36,7 +38,7 @@ def bio_labels(types: list[str]) -> list[str]:
 
 @dataclass
 class LabelSchema:
-    """What the model extracts: event types with their roles, and the parts of a claim.
+    """What the model extracts: event types with their roles, the parts of a claim, and entity types.
 
     Example:
         >>> schema = LabelSchema.default()
@@ -46,6 +48,7 @@ class LabelSchema:
 
     event_roles: dict[str, list[str]] = field(default_factory=lambda: {k: list(v) for k, v in M2E2_ROLES.items()})
     claim_parts: list[str] = field(default_factory=lambda: list(CLAIM_PARTS))
+    entity_types: list[str] = field(default_factory=lambda: list(ENTITY_TYPES))
 
     def __post_init__(self) -> None:
         if not self.event_roles:
@@ -77,6 +80,10 @@ class LabelSchema:
     @property
     def claim_labels(self) -> list[str]:
         return bio_labels(self.claim_parts)
+
+    @property
+    def entity_labels(self) -> list[str]:
+        return bio_labels(self.entity_types)
 
     def check_event(self, event_type: str, role: str | None = None) -> None:
         """Raise ``ValueError`` naming the accepted values if an event type (or its role) is not in the schema."""

@@ -35,8 +35,9 @@ def tokenizer():
     return AutoTokenizer.from_pretrained(source)
 
 
-def make_tiny_model(tokenizer, seed: int = 0, window: int = 32, stride: int = 8) -> EventClaimModel:
-    """A 2-layer, 32-wide random encoder with the real vocabulary: fast, deterministic, no download."""
+def make_tiny_model(tokenizer, seed: int = 0, window: int = 32, stride: int = 8, **config) -> EventClaimModel:
+    """A 2-layer, 32-wide random encoder with the real vocabulary: fast, deterministic, no download. ``config``: more
+    ``EventClaimConfig`` values (``entity_labels=...`` adds an entity head)."""
     import torch
 
     torch.manual_seed(seed)
@@ -44,7 +45,7 @@ def make_tiny_model(tokenizer, seed: int = 0, window: int = 32, stride: int = 8)
                          intermediate_size=64, max_position_embeddings=128, hidden_dropout_prob=0.0,
                          attention_probs_dropout_prob=0.0)
     return EventClaimModel(EventClaimConfig(encoder=encoder.to_dict(), classifier_dropout=0.0, window=window,
-                                            stride=stride))
+                                            stride=stride, **config))
 
 
 @pytest.fixture

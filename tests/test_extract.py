@@ -35,13 +35,15 @@ def all_spans(result: dict):
     for claim in result["claims"]:
         yield from (span for span in (claim["source"], claim["cue"]) if span is not None)
         yield from claim["content"]
+    yield from result["entities"]
 
 
 def test_contract_keys_and_json(predictor):
     text = "Police said two people were killed in Gaza. " * 4
     result = extract(text, model=predictor).to_dict()
     json.dumps(result)
-    assert set(result) == {"events", "claims"}
+    assert set(result) == {"events", "claims", "entities"}
+    assert result["entities"] == [], "a model without an entity head finds no entities"
     assert result["events"] or result["claims"], "a random tiny model tags something on 40 words"
     for event in result["events"]:
         assert set(event) == {"type", "score", "trigger", "arguments", "claim"}

@@ -235,7 +235,7 @@ def test_m2e2_articles_rebuilt_from_word_offsets(tmp_path):
     articles, report = load_articles(path)
     assert [a.id for a in articles] == ["VOA_1", "VOA_2"]
     article = articles[0]
-    assert article.text == "Rebels attacked Homs .    Two people died ." and article.layers == ("events",)
+    assert article.text == "Rebels attacked Homs .    Two people died ." and article.layers == ("events", "entities")
     assert [(e.type, e.trigger.text_in(article.text)) for e in article.events] == [
         ("Conflict:Attack", "attacked"), ("Life:Die", "died")]
     by_id = {a.id: a for a in articles}
@@ -383,11 +383,13 @@ def test_prepare_writes_splits_and_report(tmp_path):
     (shared / "m2e2").mkdir()
     write_m2e2(shared / "m2e2")
     splits = prepare(shared, tmp_path / "release")
-    written = {name: read_jsonl(tmp_path / "release" / f"{name}.jsonl")
-               for name in ("train", "dev", "test", "mapped_events")}
-    assert {name: len(a) for name, a in written.items()} == {name: len(a) for name, a in splits.items()}
+    extra = ("wikievents_train", "wikievents_dev", "wikievents_test", "rams")
+    assert sorted(splits) == sorted(("train", "dev", "test", *extra))
+    written = {name: read_jsonl(tmp_path / "release" / f"{name}.jsonl") for name in ("train", "dev", "test")}
+    assert {name: len(a) for name, a in written.items()} == {name: len(splits[name]) for name in written}
     assert sum(len(a) for a in written.values()) == 4  # 2 PolNeAR articles, 2 M2E2 articles, each in one split
-    assert written["mapped_events"] == []  # no WikiEvents or RAMS in this shared folder: left out, with a warning
+    for name in extra:  # no WikiEvents or RAMS in this shared folder: left out, with a warning
+        assert splits[name] == [] and (tmp_path / "release" / f"{name}.jsonl").read_text() == ""
     report = json.loads((tmp_path / "release" / "import_report.json").read_text())
     assert report["polnear: extra annotator file skipped"] == 1 and report["m2e2: overlapping trigger skipped"] == 1
 

@@ -39,8 +39,9 @@ def wiki_doc(doc_id: str = "doc1", **changes) -> dict:
         words.append([row, sentence])
     tokens = [w[0] for row, _ in words for w in row]
 
-    def entity(name: str, start: int, end: int) -> dict:
-        return {"id": f"{doc_id}-{name}", "start": start, "end": end, "text": " ".join(tokens[start:end])}
+    def entity(name: str, start: int, end: int, entity_type: str = "PER") -> dict:
+        return {"id": f"{doc_id}-{name}", "start": start, "end": end, "text": " ".join(tokens[start:end]),
+                "entity_type": entity_type}
 
     def event(eid: str, event_type: str, start: int, args: list[tuple[str, str]]) -> dict:
         return {"id": eid, "event_type": event_type,
@@ -48,7 +49,7 @@ def wiki_doc(doc_id: str = "doc1", **changes) -> dict:
                 "arguments": [{"entity_id": f"{doc_id}-{name}", "role": role} for role, name in args]}
 
     return {"doc_id": doc_id, "tokens": tokens, "text": "".join(SENTENCES), "sentences": words,
-            "entity_mentions": [entity("rebels", 0, 1), entity("base", 5, 6), entity("homs", 7, 8),
+            "entity_mentions": [entity("rebels", 0, 1), entity("base", 5, 6, "FAC"), entity("homs", 7, 8, "GPE"),
                                 entity("soldiers", 10, 11), entity("police", 13, 15), entity("men", 17, 18)],
             "event_mentions": [
                 event("E1", "Conflict.Attack.Unspecified", 1, [("Attacker", "rebels"), ("Target", "base"),
@@ -69,7 +70,9 @@ def test_wikievents_maps_types_roles_and_offsets(tmp_path):
     articles, report = read_wikievents(write_lines(tmp_path / "dev.jsonl", [wiki_doc()]))
     (article,) = articles
     assert article.text == " ".join(SENTENCES)  # the space between sentences is back, unlike the doc's 'text'
-    assert article.layers == ("events",) and article.meta == {"corpus": "wikievents", "file": "dev.jsonl"}
+    assert article.layers == ("events", "entities") and article.meta == {"corpus": "wikievents", "file": "dev.jsonl"}
+    assert [(e.type, e.span.text_in(article.text)) for e in article.entities][:3] == [
+        ("PER", "Rebels"), ("FAC", "base"), ("GPE", "Homs")]
     assert events_of(article) == [
         ("Conflict:Attack", "attacked", [("Attacker", "Rebels"), ("Target", "base"), ("Place", "Homs")]),
         ("Life:Die", "died", [("Victim", "soldiers"), ("Place", "Homs")]),
@@ -193,7 +196,7 @@ def write_mapping(tmp_path: Path, text: str) -> Path:
 
 @pytest.mark.parametrize(("text", "message"), [
     ("ace: {types: {}}\n", r"top level: unknown key\(s\) \['ace'\]; accepted: wikievents, rams"),
-    ("rams: {type: {}}\n", r"rams: unknown key\(s\) \['type'\]; accepted: types, roles"),
+    ("rams: {type: {}}\n", r"rams: unknown key\(s\) \['type'\]; accepted: types, unknown, roles"),
     ("rams: {types: {life.die: Life:Dies}}\n", r"rams\.types\.life\.die: 'Life:Dies' is not an event type of the "
      r"schema; accepted: Conflict:Attack, Conflict:Demonstrate, .*Transaction:Transfer-Money, or null"),
     ("rams: {types: {}, roles: {Life:Die: {killer: Killer}}}\n", r"rams\.roles\.Life:Die\.killer: 'Killer' is not a "

@@ -11,7 +11,7 @@ from inference.alignment import IGNORE_INDEX
 
 @dataclass
 class WindowCollator:
-    """Pads token ids, the three label layers, and the per-window trigger lists (``-1`` pads missing triggers).
+    """Pads token ids, the label layers, each window's trigger conventions and its trigger list (``-1`` pads).
 
     Example:
         >>> batch = WindowCollator(pad_token_id=0)([dataset[0], dataset[1]])  # doctest: +SKIP
@@ -34,6 +34,8 @@ class WindowCollator:
             "attention_mask": torch.tensor([pad([1] * len(r["input_ids"]), 0) for r in rows]),  # (B, T)
             "claim_labels": torch.tensor([pad(r["claim_labels"], IGNORE_INDEX) for r in rows]),  # (B, T)
             "trigger_labels": torch.tensor([pad(r["trigger_labels"], IGNORE_INDEX) for r in rows]),  # (B, T)
+            "entity_labels": torch.tensor([pad(r["entity_labels"], IGNORE_INDEX) for r in rows]),  # (B, T)
+            "convention": torch.tensor([r["convention"] for r in rows]),  # (B,)
         }
         blank = [IGNORE_INDEX] * width
         batch["trigger_positions"] = torch.tensor(

@@ -23,6 +23,8 @@ from typing import Any
 import yaml
 from transformers import TrainingArguments
 
+from inference.modeling import ARGUMENT_DECODINGS
+
 CONFIG_FILE = "training_config.yaml"
 
 
@@ -42,6 +44,18 @@ class DataConfig:
         metadata={"help": "Repeat event-only articles this many times per epoch (M2E2 has ~30x fewer spans than "
                           "PolNeAR; without it the trigger head sees too few positives)."},
     )
+    incomplete_event_corpora: list[str] = field(
+        default_factory=list,
+        metadata={"help": "Corpora (an importer's meta['corpus'], e.g. m2e2) whose events are not all labelled: a word "
+                          "labelled a one-word trigger often enough there is not taught as 'no trigger' where it is "
+                          "unlabelled (training/partial_labels.py)."},
+    )
+    unlabelled_trigger_min_count: int = field(
+        default=3, metadata={"help": "Times a word must be a labelled one-word trigger to be masked elsewhere."}
+    )
+    unlabelled_trigger_min_rate: float = field(
+        default=0.1, metadata={"help": "Share of its occurrences a word must be labelled a trigger to be masked."}
+    )
     max_train_articles: int | None = field(default=None, metadata={"help": "Use only the first N training articles."})
     max_dev_articles: int | None = field(default=None, metadata={"help": "Use only the first N dev articles."})
 
@@ -56,6 +70,11 @@ class DataConfig:
             raise ValueError(f"data.event_oversampling={self.event_oversampling}; accepted: an integer >= 1")
         if self.max_triggers_per_window < 1:
             raise ValueError(f"data.max_triggers_per_window={self.max_triggers_per_window}; accepted: >= 1")
+        if self.unlabelled_trigger_min_count < 1:
+            raise ValueError(f"data.unlabelled_trigger_min_count={self.unlabelled_trigger_min_count}; accepted: >= 1")
+        if not 0.0 < self.unlabelled_trigger_min_rate <= 1.0:
+            raise ValueError(f"data.unlabelled_trigger_min_rate={self.unlabelled_trigger_min_rate}; accepted: "
+                             "0 < rate <= 1")
 
 
 @dataclass
@@ -77,6 +96,26 @@ class ModelConfig:
                           "of an event window's tags: weighing them up trades some precision for recall and faster "
                           "learning of the event heads."},
     )
+    entity_head: bool = field(
+        default=False,
+        metadata={"help": "Add a head that tags ACE entity mentions (trained on articles with the 'entities' layer): "
+                          "results list them, and argument_decoding 'entities' chooses arguments among them."},
+    )
+    event_conventions: list[str] = field(
+        default_factory=lambda: ["m2e2"],
+        metadata={"help": "Corpora whose trigger conventions get a trigger head each (an article's meta['corpus']; "
+                          "others train the first); the first is the one the model answers in."},
+    )
+    argument_decoding: str = field(
+        default="tags",
+        metadata={"help": "'tags': arguments are runs of the argument head's IOB2 tags; 'entities': each entity "
+                          "mention in the trigger's sentence takes the role its words score best, or none."},
+    )
+    calibrate_thresholds: bool = field(
+        default=True,
+        metadata={"help": "After training, tune the trigger and argument thresholds on the dev events (19 dev passes "
+                          "each); false keeps argmax, e.g. for quick experiments."},
+    )
     head_learning_rate: float | None = field(
         default=None,
         metadata={"help": "Peak learning rate of the three heads (the encoder takes training.learning_rate); None: "
@@ -90,6 +129,14 @@ class ModelConfig:
             raise ValueError(f"model.attention_dropout={self.attention_dropout}; accepted: 0 <= p < 1, or null")
         if not self.event_tag_weight > 0.0:
             raise ValueError(f"model.event_tag_weight={self.event_tag_weight}; accepted: a weight > 0")
+        if not self.event_conventions or len(set(self.event_conventions)) != len(self.event_conventions):
+            raise ValueError(f"model.event_conventions={self.event_conventions}; accepted: distinct corpus names, at "
+                             "least one")
+        if self.argument_decoding not in ARGUMENT_DECODINGS:
+            raise ValueError(f"model.argument_decoding={self.argument_decoding!r}; accepted: "
+                             f"{', '.join(ARGUMENT_DECODINGS)}")
+        if self.argument_decoding == "entities" and not self.entity_head:
+            raise ValueError("model.argument_decoding='entities' needs model.entity_head: true")
         if self.head_learning_rate is not None and not 0.0 < self.head_learning_rate < 1.0:
             raise ValueError(f"model.head_learning_rate={self.head_learning_rate}; accepted: 0 < rate < 1, or null")
 

@@ -2,7 +2,11 @@
 
 An article's layers that are not annotated (``article.layers``) get ``-100`` everywhere, so a PolNeAR article teaches
 claims without teaching that nothing happened, and an M2E2 article teaches events without teaching "no claims". A
-``partial_events`` article (RAMS) teaches its triggers and their arguments, but not that other words are no trigger.
+``partial_events`` article (RAMS) teaches its triggers and their arguments, but not that other words are no trigger,
+and an article's ``masked_triggers`` (events of types the schema cannot map; words that are probably triggers nobody
+labelled, see ``training/partial_labels.py``) are taught neither as triggers nor as "no trigger". Entity tags are
+taught only on ``"entities"`` articles. Each window says which trigger conventions its article follows
+(``convention``: its corpus's index in ``config.event_conventions``, 0 when not listed).
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ FEATURES = Features({
     "input_ids": List(Value("int32")),
     "claim_labels": List(Value("int16")),
     "trigger_labels": List(Value("int16")),
+    "entity_labels": List(Value("int16")),
+    "convention": Value("int8"),
     "trigger_positions": List(Value("int32")),
     "argument_labels": List(List(Value("int16"))),
 })
@@ -58,6 +64,7 @@ def article_windows(article: Article, tokenizer, config: EventClaimConfig, max_l
     claim_ids = {label: i for i, label in enumerate(config.claim_labels)}
     trigger_ids = {label: i for i, label in enumerate(config.trigger_labels)}
     argument_ids = {label: i for i, label in enumerate(config.argument_labels)}
+    entity_ids = {label: i for i, label in enumerate(config.entity_labels)}
 
     def labels(spans: list[tuple[Span, str]], table: dict[str, int], what: str) -> list[int]:
         tags, misaligned = spans_to_word_tags(tokens, _drop_overlaps(spans, counts, what))
@@ -77,8 +84,19 @@ def article_windows(article: Article, tokenizer, config: EventClaimConfig, max_l
             # per document), so it must not teach "no trigger". Arguments of a labelled trigger are complete.
             outside = trigger_ids["O"]
             trigger_labels = [IGNORE_INDEX if label == outside else label for label in trigger_labels]
+        masked = [span for span in article.masked_triggers if not any(span.overlaps(t) for t, _ in trigger_spans)]
+        if masked:
+            hidden, _ = spans_to_word_tags(tokens, [(span, "masked") for span in masked])
+            trigger_labels = [IGNORE_INDEX if tag != "O" else label
+                              for tag, label in zip(hidden, trigger_labels, strict=True)]
+            counts["trigger label unknown (masked_triggers), not trained"] += len(masked)
         kept = {span for span, _ in trigger_spans}
         events = [e for e in article.events if e.trigger in kept]
+    entity_labels = none
+    if "entities" in article.layers and entity_ids:
+        entity_labels = labels([(e.span, e.type) for e in article.entities], entity_ids, "entity")
+    corpus = article.meta.get("corpus")
+    convention = config.event_conventions.index(corpus) if corpus in config.event_conventions else 0
     # The first subword of each trigger, and its arguments' labels over the whole article.
     event_rows = [
         (_first_token(tokens, e.trigger), labels([(a.span, a.role) for a in e.arguments], argument_ids, "argument"))
@@ -96,6 +114,8 @@ def article_windows(article: Article, tokenizer, config: EventClaimConfig, max_l
             "input_ids": [tokenizer.cls_token_id, *tokens.input_ids[span], tokenizer.sep_token_id],
             "claim_labels": [IGNORE_INDEX, *claim_labels[span], IGNORE_INDEX],
             "trigger_labels": [IGNORE_INDEX, *trigger_labels[span], IGNORE_INDEX],
+            "entity_labels": [IGNORE_INDEX, *entity_labels[span], IGNORE_INDEX],
+            "convention": convention,
             "trigger_positions": [p - window.start + 1 for p, _ in inside],
             "argument_labels": [[IGNORE_INDEX, *row[span], IGNORE_INDEX] for _, row in inside],
         }

@@ -24,6 +24,7 @@ TITLES = {
     "claim_content": "Claim content",
     "claims": "Claims (all parts)",
     "linked_claims": "Whole claims (source, cue and content linked)",
+    "entities": "Entity mentions (ACE types)",
 }
 NOTES = {"linked_claims": "A claim is exact when all its parts are, and overlaps when each of its parts shares a word "
                           "with the gold claim's (or both lack it)."}

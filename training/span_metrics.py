@@ -9,7 +9,8 @@ the first (by start, then longest); the rest are counted under ``dropped_overlap
 scores need no tags and count every span, dropped or not.
 
 Only layers annotated in the gold article (``Article.layers``) are scored: an article without event annotation
-contributes no trigger or argument counts, whatever was predicted for it.
+contributes no trigger or argument counts, whatever was predicted for it. Entity mentions (the ``entities`` task,
+typed) are scored on ``"entities"`` articles; they are not a headline task, being a means to arguments.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ WORD = re.compile(r"\w+|[^\w\s]")
 METRIC_PATH = Path(__file__).parent / "metrics" / "seqeval.py"
 CLAIM_TASKS = {"claim_source": "source", "claim_cue": "cue", "claim_content": "content"}
 TASKS = ("trigger_identification", "trigger_classification", "argument_classification", *CLAIM_TASKS, "claims",
-         "linked_claims")
+         "linked_claims", "entities")
 # The tasks whose mean F1 picks the best checkpoint; identification and the claims total would count twice.
 HEADLINE_TASKS = ("trigger_classification", "argument_classification", *CLAIM_TASKS)
 
@@ -245,6 +246,10 @@ def span_scores(gold: Sequence[Article], pred: Sequence[Article]) -> dict[str, A
                 tasks[name].add(words, [(part, s) for c in gold_article.claims for s in getattr(c, part)],
                                 [(part, s) for c in pred_article.claims for s in getattr(c, part)])
             linked.add(words, gold_article.claims, pred_article.claims)
+        if "entities" in gold_article.layers:
+            tasks["entities"].articles += 1
+            tasks["entities"].add(words, [(e.type, e.span) for e in gold_article.entities],
+                                  [(e.type, e.span) for e in pred_article.entities])
     # All claim parts together: the three parts' sequences side by side, so each part keeps its own overlaps.
     for name in CLAIM_TASKS:
         tasks["claims"].extend(tasks[name])

@@ -35,6 +35,7 @@ from .evaluation import evaluate_articles
 from .features import build_dataset
 from .importers import load_paths
 from .model_card import write_model_card
+from .partial_labels import mask_unlabelled_triggers
 from .report import format_summary, write_report
 from .trainer import ExtractionTrainer
 
@@ -91,6 +92,8 @@ def build_model(config: ExperimentConfig, schema: LabelSchema) -> tuple[EventCla
     model = EventClaimModel.from_encoder(source, schema, attention_dropout=config.model.attention_dropout,
                                          classifier_dropout=config.model.classifier_dropout,
                                          event_tag_weight=config.model.event_tag_weight,
+                                         event_conventions=config.model.event_conventions,
+                                         argument_decoding=config.model.argument_decoding,
                                          window=config.data.max_length, stride=config.data.stride)
     return model, tokenizer
 
@@ -105,10 +108,17 @@ def train(config: ExperimentConfig, resume: str | bool | None = None, callbacks:
     args = config.training_arguments()
     set_seed(args.seed)
     schema = LabelSchema.default()
+    if not config.model.entity_head:
+        schema = dataclasses.replace(schema, entity_types=[])
 
     data = config.data
-    train_articles = oversample_events(load_paths(data.train, data.format)[: data.max_train_articles],
-                                       data.event_oversampling)
+    train_articles = load_paths(data.train, data.format)[: data.max_train_articles]
+    if data.incomplete_event_corpora:
+        lexicon, masked = mask_unlabelled_triggers(train_articles, data.incomplete_event_corpora,
+                                                   data.unlabelled_trigger_min_count, data.unlabelled_trigger_min_rate)
+        logger.info("partial labels: %d unlabelled occurrences of %d probable trigger words masked (%s)", masked,
+                    len(lexicon.words), ", ".join(sorted(lexicon.words)))
+    train_articles = oversample_events(train_articles, data.event_oversampling)
     dev_articles = load_paths(data.dev, data.format)[: data.max_dev_articles]
     test_articles = load_paths(data.test, data.format)
     logger.info("articles: %d train, %d dev, %d test", len(train_articles), len(dev_articles), len(test_articles))
@@ -149,8 +159,9 @@ def train(config: ExperimentConfig, resume: str | bool | None = None, callbacks:
     if trainer.is_world_process_zero():
         predictor = Predictor(trainer.model, tokenizer, schema, batch_size=args.per_device_eval_batch_size,
                               device=args.device)
-        calibrate_thresholds(predictor, dev_articles)
-        save_thresholds(predictor)
+        if config.model.calibrate_thresholds:
+            calibrate_thresholds(predictor, dev_articles)
+            save_thresholds(predictor)
         # Not trainer.save_model: it adds a pickled training_args.bin; the arguments go in as JSON instead.
         trainer.model.save_pretrained(model_dir)  # safetensors + config.json with the label lists
         tokenizer.save_pretrained(model_dir)

@@ -24,15 +24,16 @@ from .polnear import read_polnear
 from .rams import read_rams
 from .report import ImportReport
 from .wikievents import read_wikievents
+from .wikievents_genarg import read_wikievents_genarg
 
 logger = logging.getLogger(__name__)
 
-FORMATS = ("jsonl", "bio-jsonl", "conll", "brat", "polnear", "m2e2", "wikievents", "rams")
+FORMATS = ("jsonl", "bio-jsonl", "conll", "brat", "polnear", "m2e2", "wikievents", "wikievents-genarg", "rams")
 ERRORS = ("raise", "skip")
 
 __all__ = ["ERRORS", "FORMATS", "BratEvent", "BratMapping", "ImportReport", "TextBound", "check_schema",
            "detect_format", "load_articles", "load_paths", "parse_ann", "read_bio_jsonl", "read_brat_dir",
-           "read_conll", "read_m2e2", "read_polnear", "read_rams", "read_wikievents"]
+           "read_conll", "read_m2e2", "read_polnear", "read_rams", "read_wikievents", "read_wikievents_genarg"]
 
 
 def detect_format(path: str | Path) -> str:
@@ -40,7 +41,8 @@ def detect_format(path: str | Path) -> str:
 
     A folder with ``attributions/`` is PolNeAR, a folder of ``.ann`` files is brat; ``.json`` is M2E2, ``.jsonlines``
     RAMS; ``.conll``/``.bio``/``.tsv`` are CoNLL; a ``.jsonl`` whose first line has ``event_mentions`` and ``tokens``
-    is WikiEvents, a ``.jsonl``/``.txt`` file whose first line has ``tokens`` is BIO JSON lines, any other ``.jsonl``
+    is WikiEvents (``wikievents-genarg`` when it has ``docid`` and no ``entity_mentions``: gen-arg's train file), a
+    ``.jsonl``/``.txt`` file whose first line has ``tokens`` is BIO JSON lines, any other ``.jsonl``
     is our article format, a ``.txt`` that is not JSON is CoNLL.
 
     Example:
@@ -71,7 +73,7 @@ def detect_format(path: str | Path) -> str:
             # CoNLL columns are often saved as .txt; a broken .jsonl gets its line-numbered error from the reader.
             return "conll" if suffix == ".txt" else "jsonl"
         if suffix == ".jsonl" and isinstance(row, dict) and {"event_mentions", "tokens"} <= row.keys():
-            return "wikievents"
+            return "wikievents-genarg" if "docid" in row and "entity_mentions" not in row else "wikievents"
         return "bio-jsonl" if isinstance(row, dict) and "tokens" in row else "jsonl"
     raise ValueError(f"{path}: cannot tell the format from the name; pass format= one of {', '.join(FORMATS)}")
 
@@ -111,6 +113,8 @@ def load_articles(path: str | Path, format: str = "auto", errors: str = "raise",
         articles, report = read_polnear(path, errors)
     elif name == "wikievents":
         articles, report = read_wikievents(path, errors, schema, mapping=None)  # None: the default mapping config
+    elif name == "wikievents-genarg":
+        articles, report = read_wikievents_genarg(path, errors, schema, mapping=None)
     elif name == "rams":
         articles, report = read_rams(path, errors, schema, mapping=None)
     else:

@@ -4,10 +4,14 @@ The mapping lives in ``configs/event_mapping.yaml``, one section per corpus::
 
     wikievents:
       types: {Conflict.Attack: Conflict:Attack, Movement.Transportation.PreventPassage: null}
+      unknown: [Contact.Contact]
       roles: {Conflict:Attack: {Attacker: Attacker, ExplosiveDevice: Instrument}}
 
-A source type maps by its longest listed prefix of whole dot-separated components; ``null`` says "not an event of
-the schema" for a subtype of a mapped prefix. Roles map per M2E2 type; a role not listed is dropped (and counted).
+A source type maps by its longest listed prefix of whole dot-separated components (in ``types`` and ``unknown``
+together); ``null`` says "not an event of the schema" for a subtype of a mapped prefix, and a prefix in ``unknown``
+says "may or may not be an event of the schema" (``Contact.Contact`` mixes meetings, letters and broadcasts): such a
+trigger is neither an event nor a "no trigger" word, and importers put it in the article's ``masked_triggers``. Roles
+map per M2E2 type; a role not listed is dropped (and counted).
 """
 
 from __future__ import annotations
@@ -28,33 +32,44 @@ from .report import ImportReport
 # configs/event_mapping.yaml, through a link inside the package: a wheel install has no source tree around it.
 DEFAULT_EVENT_MAPPING = Path(__file__).parents[1] / "resources" / "event_mapping.yaml"
 CORPORA = ("wikievents", "rams")
-SECTION_KEYS = ("types", "roles")
+SECTION_KEYS = ("types", "unknown", "roles")
 
 
 @dataclass(frozen=True)
 class EventMapping:
-    """Source event type prefix -> M2E2 type (or ``None``), and per M2E2 type: source role -> M2E2 role.
+    """Source event type prefix -> M2E2 type (or ``None``), the prefixes whose events are of unknown type, and per
+    M2E2 type: source role -> M2E2 role.
 
     Example:
         >>> mapping = EventMapping({"Life.Die": "Life:Die", "Life.Die.Natural": None},
-        ...                        {"Life:Die": {"Killer": "Agent"}})
-        >>> [mapping.map_type(t) for t in ["Life.Die.Unspecified", "Life.Die.Natural", "Life.Dies"]]
-        ['Life:Die', None, None]
+        ...                        {"Life:Die": {"Killer": "Agent"}}, frozenset({"Contact"}))
+        >>> [mapping.map_type(t) for t in ["Life.Die.Unspecified", "Life.Die.Natural", "Life.Dies", "Contact.Meet"]]
+        ['Life:Die', None, None, None]
+        >>> mapping.is_unknown("Contact.Meet"), mapping.is_unknown("Life.Die.Natural")
+        (True, False)
         >>> mapping.map_role("Life:Die", "Killer"), mapping.map_role("Life:Die", "Victim")
         ('Agent', None)
     """
 
     types: dict[str, str | None]
     roles: dict[str, dict[str, str]]
+    unknown: frozenset[str] = frozenset()
 
-    def map_type(self, source_type: str) -> str | None:
-        """The M2E2 type of the longest listed prefix (whole components, case-sensitive), or ``None``."""
+    def _longest_prefix(self, source_type: str) -> str | None:
         parts = source_type.split(".")
         for n in range(len(parts), 0, -1):
             prefix = ".".join(parts[:n])
-            if prefix in self.types:
-                return self.types[prefix]
+            if prefix in self.types or prefix in self.unknown:
+                return prefix
         return None
+
+    def map_type(self, source_type: str) -> str | None:
+        """The M2E2 type of the longest listed prefix (whole components, case-sensitive), or ``None``."""
+        return self.types.get(self._longest_prefix(source_type))
+
+    def is_unknown(self, source_type: str) -> bool:
+        """Whether the longest listed prefix says the type may or may not be an event of the schema."""
+        return self._longest_prefix(source_type) in self.unknown
 
     def map_role(self, m2e2_type: str, source_role: str) -> str | None:
         """The M2E2 role of ``source_role`` in an event of ``m2e2_type``, or ``None`` (not mapped)."""
@@ -78,8 +93,13 @@ def load_event_mapping(path: str | Path, corpus: str, schema: LabelSchema | None
         raise ValueError(f"{path}: no section {corpus!r}; the file has {', '.join(raw) or 'none'}")
     section = raw[corpus]
     check_keys(section, SECTION_KEYS, f"{path}: {corpus}")
-    types, roles = section.get("types") or {}, section.get("roles") or {}
+    types, roles, unknown = section.get("types") or {}, section.get("roles") or {}, section.get("unknown") or []
     check_keys(types, None, f"{path}: {corpus}.types")
+    if not isinstance(unknown, list) or not all(isinstance(prefix, str) for prefix in unknown):
+        raise ValueError(f"{path}: {corpus}.unknown: got {unknown!r}; accepted: a list of type prefixes")
+    both = sorted(set(unknown) & set(types))
+    if both:
+        raise ValueError(f"{path}: {corpus}: {both} listed in both types and unknown; accepted: one of them")
     accepted_types = ", ".join(schema.event_types)
     for source, target in types.items():
         if target is not None and target not in schema.event_roles:
@@ -93,7 +113,7 @@ def load_event_mapping(path: str | Path, corpus: str, schema: LabelSchema | None
                 raise ValueError(f"{path}: {corpus}.roles.{m2e2_type}.{source}: {target!r} is not a role of "
                                  f"{m2e2_type}; accepted: {', '.join(schema.event_roles[m2e2_type])}")
     return EventMapping({str(k): v for k, v in types.items()},
-                        {t: {str(k): v for k, v in table.items()} for t, table in roles.items()})
+                        {t: {str(k): v for k, v in table.items()} for t, table in roles.items()}, frozenset(unknown))
 
 
 def as_event_mapping(mapping: EventMapping | str | Path | None, corpus: str,

@@ -3,7 +3,9 @@
 Each sentence has ``sentence_id`` = ``ARTICLEID_N``, ``words`` with ``index`` = inclusive character offsets into its
 article (as strings), and ``golden-event-mentions`` whose trigger and arguments are word-index spans (end exclusive).
 Articles are rebuilt exactly from the words at their offsets; the gaps, whose characters M2E2 does not give, become
-spaces. ``text_only_event.json`` (every sentence) and ``text_multimedia_event.json`` (a subset) read the same way.
+spaces. ``golden-entity-mentions`` (``entity-type``, word ``start``/``end``) become the article's entities, of the
+schema's ACE types (its few ``VALUE`` mentions and nested mentions inside a kept one are counted and left out).
+``text_only_event.json`` (every sentence) and ``text_multimedia_event.json`` (a subset) read the same way.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from inference.document import Argument, Article, DataError, Event, Span
+from inference.document import Argument, Article, DataError, Entity, Event, Span
 from inference.schema import LabelSchema
 
-from .overlaps import drop_overlapping_triggers
+from .overlaps import drop_overlapping_entities, drop_overlapping_triggers
 from .report import ImportReport, problem
 
 SENTENCE_KEYS = ("sentence_id", "words", "index", "golden-event-mentions")
@@ -24,7 +26,8 @@ SENTENCE_KEYS = ("sentence_id", "words", "index", "golden-event-mentions")
 
 def read_m2e2(path: str | Path, errors: str = "raise", schema: LabelSchema | None = None
               ) -> tuple[list[Article], ImportReport]:
-    """Read an M2E2 sentence file into event-annotated articles (``layers=("events",)``), sorted by id.
+    """Read an M2E2 sentence file into event- and entity-annotated articles (``layers=("events", "entities")``),
+    sorted by id.
 
     An event type or role outside ``schema`` is a ``DataError`` naming the file, the sentence and the accepted
     values; with ``errors="skip"`` the event (or just the argument) is skipped and counted.
@@ -91,8 +94,14 @@ def _article(name: str, sentences: list[dict[str, Any]], path: Path, errors: str
              report: ImportReport) -> Article:
     text = rebuild_text(sentences, path)
     events: list[Event] = []
+    entities: list[Entity] = []
     for sentence in sentences:
         spans, sid = _word_spans(sentence, path), sentence["sentence_id"]
+        for mention in sentence.get("golden-entity-mentions", []):
+            if mention["entity-type"] not in schema.entity_types:
+                report.add("m2e2: entity of a type outside the schema skipped")
+                continue
+            entities.append(Entity(mention["entity-type"], _span_of(mention, spans, sid, path)))
         for mention in sentence["golden-event-mentions"]:
             try:
                 event = _event(mention, spans, sid, path, errors, schema, report)
@@ -102,7 +111,8 @@ def _article(name: str, sentences: list[dict[str, Any]], path: Path, errors: str
             if event is not None:
                 events.append(event)
     events = drop_overlapping_triggers(events, report, "m2e2")
-    return Article(name, text, events, layers=("events",), meta={"corpus": "m2e2", "file": path.name})
+    return Article(name, text, events, layers=("events", "entities"), meta={"corpus": "m2e2", "file": path.name},
+                   entities=drop_overlapping_entities(entities, report, "m2e2"))
 
 
 def _event(mention: dict[str, Any], spans: list[Span], sid: str, path: Path, errors: str, schema: LabelSchema,

@@ -1,4 +1,4 @@
-"""Dropping annotations that one BIO tag sequence cannot hold: overlapping claims, overlapping triggers.
+"""Dropping annotations that one BIO tag sequence cannot hold: overlapping claims, triggers or entity mentions.
 
 The model tags claims with one IOB2 sequence and triggers with another, so two claims whose spans overlap (or two
 triggers on the same words) cannot both be learnt. Importers keep the first in text order and count the rest.
@@ -6,7 +6,7 @@ triggers on the same words) cannot both be learnt. Importers keep the first in t
 
 from __future__ import annotations
 
-from inference.document import Claim, Event, Span
+from inference.document import Claim, Entity, Event, Span
 
 from .report import ImportReport
 
@@ -64,4 +64,22 @@ def drop_overlapping_triggers(events: list[Event], report: ImportReport, prefix:
             report.add(f"{prefix}: overlapping trigger skipped")
             continue
         kept.append(event)
+    return kept
+
+
+def drop_overlapping_entities(entities: list[Entity], report: ImportReport, prefix: str) -> list[Entity]:
+    """Keep entity mentions in text order, outermost first, dropping any that overlaps a kept one (ACE nests a few:
+    "the mayor of [Paris]" inside a PER mention).
+
+    Example:
+        >>> entities = [Entity("GPE", Span(13, 18)), Entity("PER", Span(0, 18))]
+        >>> [e.type for e in drop_overlapping_entities(entities, ImportReport(), "demo")]
+        ['PER']
+    """
+    kept: list[Entity] = []
+    for entity in sorted(entities, key=lambda e: (e.span.start, -e.span.end)):
+        if kept and entity.span.overlaps(kept[-1].span):
+            report.add(f"{prefix}: nested or overlapping entity mention skipped")
+            continue
+        kept.append(entity)
     return kept

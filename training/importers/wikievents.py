@@ -5,8 +5,10 @@ One JSON document per line: ``doc_id``, ``tokens`` (every word of the document),
 ``end`` (indices into ``tokens``, end exclusive) and ``text``, and ``event_mentions`` with ``event_type``,
 ``trigger`` = ``{start, end, text}`` (token indices) and ``arguments`` = ``[{entity_id, role, text}]``. The document's
 ``text`` field runs its sentences together without the space between them, so each text is rebuilt from the words at
-their offsets (gaps become spaces). WikiEvents labels every event, so the articles have ``layers=("events",)``: the
-trigger of an event whose type is not mapped is a "no trigger" word.
+their offsets (gaps become spaces). WikiEvents labels every event and every entity mention, so the articles have
+``layers=("events", "entities")``: the trigger of an event whose type is not mapped is a "no trigger" word, that of a
+type the mapping calls ``unknown`` a masked trigger (see ``event_mapping.py``). Entity mentions of the schema's ACE
+types are kept (others, such as ``VAL`` or ``COM``, are counted).
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from inference.document import Article, DataError, Event, Span
+from inference.document import Article, DataError, Entity, Event, Span
 from inference.schema import LabelSchema
 
 from .event_mapping import EventMapping, as_event_mapping, iter_documents, map_event
-from .overlaps import drop_overlapping_triggers
+from .overlaps import drop_overlapping_entities, drop_overlapping_triggers
 from .report import ImportReport, problem
 
 PREFIX = "wikievents"
@@ -52,14 +54,17 @@ def read_wikievents(path: str | Path, errors: str = "raise", schema: LabelSchema
                     f"document {doc['doc_id']}: {error}", path, line)
             continue
         try:
-            events = _events(doc, text, spans, mapping, errors, report, path, line)
+            events, masked = _events(doc, text, spans, mapping, errors, report, path, line)
+            entities = entity_mentions(doc["entity_mentions"], spans, text, schema or LabelSchema.default(), errors,
+                                       report, path, line)
         except KeyError as error:
             raise DataError(f"document {doc['doc_id']}: an annotation lacks {error}; events need 'event_type', "
-                            "'trigger' and 'arguments', entities 'id', 'start' and 'end', arguments 'entity_id' "
-                            "and 'role'", path, line) from None
+                            "'trigger' and 'arguments', entities 'id', 'entity_type', 'start' and 'end', arguments "
+                            "'entity_id' and 'role'", path, line) from None
         events = drop_overlapping_triggers(events, report, PREFIX)
-        articles.append(Article(doc["doc_id"], text, events, layers=("events",),
-                                meta={"corpus": PREFIX, "file": path.name}))
+        articles.append(Article(doc["doc_id"], text, events, layers=("events", "entities"),
+                                meta={"corpus": PREFIX, "file": path.name}, entities=entities,
+                                masked_triggers=masked))
     return articles, report
 
 
@@ -96,19 +101,39 @@ def _span(item: dict[str, Any], spans: list[Span], text: str, what: str) -> Span
     return span
 
 
+def entity_mentions(mentions: list[dict[str, Any]], spans: list[Span], text: str, schema: LabelSchema, errors: str,
+                    report: ImportReport, path: Path, line: int) -> list[Entity]:
+    """The mentions of the schema's entity types (``entity_type``, token ``start``/``end``), in text order; nested
+    ones after the first outermost are dropped (one IOB2 layer holds one tag per word) and counted."""
+    entities = []
+    for mention in mentions:
+        if mention["entity_type"] not in schema.entity_types:
+            report.add(f"{PREFIX}: entity of a type outside the schema skipped")
+            continue
+        try:
+            entities.append(Entity(mention["entity_type"], _span(mention, spans, text, f"entity {mention['id']}")))
+        except ValueError as error:
+            problem(errors, report, f"{PREFIX}: entity with a bad span skipped", str(error), path, line)
+    return drop_overlapping_entities(entities, report, PREFIX)
+
+
 def _events(doc: dict[str, Any], text: str, spans: list[Span], mapping: EventMapping, errors: str,
-            report: ImportReport, path: Path, line: int) -> list[Event]:
+            report: ImportReport, path: Path, line: int) -> tuple[list[Event], list[Span]]:
     entities = {entity["id"]: entity for entity in doc["entity_mentions"]}
-    events = []
+    events, masked = [], []
     for mention in doc["event_mentions"]:
         name = f"document {doc['doc_id']}: event {mention.get('id', '?')} ({mention['event_type']})"
-        if mapping.map_type(mention["event_type"]) is None:
-            report.add(f"{PREFIX}: unmapped event type skipped")  # its trigger stays a "no trigger" word
-            continue
         try:
             trigger = _span(mention["trigger"], spans, text, f"{name} trigger")
         except ValueError as error:
             problem(errors, report, f"{PREFIX}: event with a bad trigger skipped", str(error), path, line)
+            continue
+        if mapping.is_unknown(mention["event_type"]):
+            report.add(f"{PREFIX}: event of unknown type, its trigger masked")
+            masked.append(trigger)
+            continue
+        if mapping.map_type(mention["event_type"]) is None:
+            report.add(f"{PREFIX}: unmapped event type skipped")  # its trigger stays a "no trigger" word
             continue
         arguments = []
         for argument in mention["arguments"]:
@@ -128,4 +153,4 @@ def _events(doc: dict[str, Any], text: str, spans: list[Span], mapping: EventMap
         event = map_event(mapping, mention["event_type"], trigger, arguments, report, PREFIX)
         if event is not None:
             events.append(event)
-    return events
+    return events, masked
