@@ -4,8 +4,8 @@ against the roofline of this machine.
 Usage::
 
     python -m benchmarks.speed --data data/release/test.jsonl [--model DIR] [--words 600] [--articles 32]
-        [--batch-sizes 1 8 32] [--repeats 3] [--long-words 100000] [--onnx-data HELD_OUT] [--int8-data HELD_OUT]
-        [--out benchmarks/results]
+        [--batch-sizes 1 8 32] [--repeats 3] [--long-words 100000] [--backends onnx onnx-int8]
+        [--f1-data HELD_OUT] [--out benchmarks/results]
 
 Each (system, batch size) runs in a fresh process, so its peak memory is its own, ``--repeats`` times in rounds (every
 system once, then every system again), so that a busy spell of the machine slows all systems alike; a row reports the
@@ -14,11 +14,11 @@ run with the median words/s. The pipeline gets the extractor's encoder and claim
 whole job (claim tags, trigger tags, an argument pass per trigger, linking). The roofline is the words/s this machine
 would reach if every FLOP of the model's forward pass ran at the fp32 matmul throughput measured here, in the same run:
 ``throughput / (FLOPs per token x tokens per word)``. Time to first result counts from the process's start (imports,
-model load, first call). ``--long-words`` also runs one document of that many words for its peak memory. ``--onnx-data``
-and ``--int8-data`` also time a CPU-optimised candidate (``CANDIDATES``) and score it against fp32 ``extract`` on
-held-out articles: a candidate is only worth using within 0.5 overall F1 point. The roofline is an fp32 one: int8
-matmuls may beat it. The machine is shared and noisy: read the ratios (same run, same weights, same articles) more than
-the absolute times.
+model load, first call). ``--long-words`` also runs one document of that many words for its peak memory.
+``--backends`` also times CPU-optimised candidates (``CANDIDATES``), and ``--f1-data`` scores each against fp32
+``extract`` on held-out articles (``training.backend_gate``, which records the model's default backend): a candidate
+is only worth using within 0.5 overall F1 point. The roofline is an fp32 one: int8 matmuls may beat it. The machine
+is shared and noisy: read the ratios (same run, same weights, same articles) more than the absolute times.
 """
 
 from __future__ import annotations
@@ -75,7 +75,8 @@ def export_claim_tagger(model_dir: str, out: Path) -> None:
 # CPU-optimised candidates for extract, each used only within 0.5 overall F1 point of fp32 on held-out data.
 # (torch's own dynamic int8 quantisation, per tensor, was measured too and cost 2.8 points: README, "Speed".)
 CANDIDATES = {"extract-onnx": "ONNX Runtime, fp32, fused BERT kernels",
-              "extract-onnx-int8": "ONNX Runtime, int8 weights per output channel, fused BERT kernels"}
+              "extract-onnx-int8": "ONNX Runtime, static int8 (weights per output channel, activation scales "
+                                   "calibrated once), fused BERT kernels"}
 
 
 def load_extractor(system: str, model_dir: str, device: str = "cpu"):
@@ -87,26 +88,15 @@ def load_extractor(system: str, model_dir: str, device: str = "cpu"):
     return Predictor.from_pretrained(model_dir, device=device, backend=backend)
 
 
-def overall_f1(predictor, data: str) -> float:
-    """Test-split overall F1 of a predictor, as ``training.evaluate`` computes it."""
-    from training.evaluation import evaluate_articles
-    from training.importers import load_paths
-    from training.span_metrics import flat_metrics
+def f1_changes(model_dir: str, systems: list[str], data: str) -> dict[str, float]:
+    """Overall F1 change (points) of each candidate system against fp32 ``extract`` on held-out ``data``."""
+    from training.backend_gate import backend_f1
 
-    scores, _ = evaluate_articles(predictor, load_paths([data], "auto"))
-    return flat_metrics(scores)["overall_f1"]
-
-
-def f1_changes(model_dir: str, held_out: dict[str, str]) -> dict[str, float]:
-    """Overall F1 change (points) of each candidate system against fp32 ``extract``, on that system's held-out data."""
-    fp32, changes = {}, {}
-    for system, data in held_out.items():
-        if data not in fp32:
-            fp32[data] = overall_f1(load_extractor("extract", model_dir), data)
-        f1 = overall_f1(load_extractor(system, model_dir), data)
-        changes[system] = 100 * (f1 - fp32[data])
-        print(f"{system} overall F1 {100 * f1:.2f} vs fp32 {100 * fp32[data]:.2f} on {data}", file=sys.stderr)
-    return changes
+    f1, _ = backend_f1(model_dir, [data], ["torch", *(system.removeprefix("extract-") for system in systems)])
+    for system in systems:
+        print(f"{system} overall F1 {f1[system.removeprefix('extract-')]:.2f} vs fp32 {f1['torch']:.2f} on {data}",
+              file=sys.stderr)
+    return {system: f1[system.removeprefix("extract-")] - f1["torch"] for system in systems}
 
 
 def worker(system: str, batch: int, texts: list[str], model_dir: str, device: str = "cpu") -> dict:
@@ -153,13 +143,21 @@ def median_run(runs: list[dict]) -> dict:
 def prepare_onnx(model_dir: str, system: str) -> dict:
     """Export (or find cached) the ONNX file of ``model_dir`` for a candidate: its path, size, and the seconds that
     took."""
-    from inference.modeling import EventClaimModel
-    from inference.onnx_backend import onnx_file
+    from inference import Predictor
 
-    model = EventClaimModel.from_pretrained(model_dir, dtype=torch.float32)
     start = time.perf_counter()
-    path = onnx_file(model, int8=system == "extract-onnx-int8")
+    path = Predictor.from_pretrained(model_dir, device="cpu", backend=system.removeprefix("extract-")).model.path
     return {"file": str(path), "mb": path.stat().st_size / 2**20, "prepare_seconds": time.perf_counter() - start}
+
+
+def cpu_flags() -> list[str]:
+    """The CPU features that decide int8 speed (VNNI: int8 dot products in one instruction), from /proc/cpuinfo."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
+    except OSError:  # not Linux
+        return []
+    flags = next((line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), [])
+    return [flag for flag in ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8") if flag in flags]
 
 
 def matmul_flops_per_second(seconds: float = 3.0) -> float:
@@ -226,11 +224,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--repeats", type=int, default=3, help="Timed runs of each system and batch size.")
     parser.add_argument("--long-words", type=int, default=100_000,
                         help="Words of the one long document run for peak memory (0: skip it).")
-    parser.add_argument("--onnx-data", default=None,
-                        help="Held-out articles: also time the ONNX Runtime path and score it against fp32 on them.")
-    parser.add_argument("--int8-data", default=None,
-                        help="Held-out articles: also time the ONNX Runtime int8 path and score it against fp32 on "
-                             "them.")
+    parser.add_argument("--backends", nargs="*", choices=["onnx", "onnx-int8"], default=[],
+                        help="Also time extract on these ONNX Runtime backends.")
+    parser.add_argument("--f1-data", default=None,
+                        help="Held-out articles: score each of --backends against fp32 extract on them.")
     parser.add_argument("--out", default="benchmarks/results", help="Folder for speed.json and speed.md.")
     parser.add_argument("--worker", nargs=3, metavar=("SYSTEM", "BATCH", "TEXTS_JSON"), help=argparse.SUPPRESS)
     parser.add_argument("--prepare-onnx", metavar="SYSTEM", help=argparse.SUPPRESS)
@@ -249,11 +246,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
     folder = Path(tempfile.mkdtemp())
     texts = make_articles(options.data, options.words, options.articles)
     (folder / "texts.json").write_text(json.dumps(texts), encoding="utf-8")
-    held_out = {system: data for system, data in (("extract-onnx", options.onnx_data),
-                                                  ("extract-onnx-int8", options.int8_data)) if data}
+    held_out = [f"extract-{backend}" for backend in options.backends]
     meta = {"machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads",
             "torch": torch.__version__, "words_per_article": options.words, "articles": options.articles,
-            "repeats": options.repeats}
+            "repeats": options.repeats, "cpu_flags": cpu_flags()}
     for system in held_out:  # exported once first, so every timed process finds the file cached
         # In a process of its own: Linux carries a parent's peak RSS into the children it starts (ru_maxrss survives
         # fork and exec), so loading a model here would show up as every later measurement's peak memory.
@@ -284,8 +280,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
         rows.append(measure("extract", 1, folder / "long.json"))
         rows[-1]["system"] = f"extract, one {options.long_words:,}-word document"
     roof = roofline(options.model, texts)
-    if held_out:
-        roof["overall_f1_change"] = f1_changes(options.model, held_out)
+    if held_out and options.f1_data:
+        roof["overall_f1_change"] = f1_changes(options.model, held_out, options.f1_data)
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "speed.json").write_text(json.dumps({"meta": meta, "roofline": roof, "rows": rows}, indent=2),
