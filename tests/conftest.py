@@ -48,6 +48,17 @@ def make_tiny_model(tokenizer, seed: int = 0, window: int = 32, stride: int = 8,
                                             stride=stride, **config))
 
 
+def make_sharp_model(tokenizer) -> EventClaimModel:
+    """A tiny model with its heads scaled up 30 times, so a random model predicts many spans, arguments included."""
+    import torch
+
+    model = make_tiny_model(tokenizer, seed=3, window=16, stride=4)
+    with torch.no_grad():
+        for head in (model.claim_head, model.trigger_head, model.argument_head.out):
+            head.weight.mul_(30.0)
+    return model.eval()
+
+
 @pytest.fixture
 def tiny_model(tokenizer):
     return make_tiny_model(tokenizer)

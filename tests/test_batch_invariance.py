@@ -17,7 +17,7 @@ import torch
 from inference.api import extract
 from inference.predictor import Predictor
 from inference.schema import LabelSchema
-from tests.conftest import make_tiny_model
+from tests.conftest import make_sharp_model, without_scores
 
 NEAR_TIE = 1e-4  # a top-two gap below this may be decided by kernel noise
 SCORE_ROUNDING = 1e-5
@@ -80,12 +80,7 @@ def role_masks(labels: list[str]) -> torch.Tensor:
 
 @pytest.fixture(scope="module")
 def sharp_model(tokenizer):
-    """A tiny random model with its heads scaled up, so it predicts many spans, arguments included."""
-    model = make_tiny_model(tokenizer, seed=3, window=16, stride=4)
-    with torch.no_grad():
-        for head in (model.claim_head, model.trigger_head, model.argument_head.out):
-            head.weight.mul_(30.0)
-    return model.eval()
+    return make_sharp_model(tokenizer)
 
 
 def backend_model(backend: str, model, tokenizer, cache_dir):
@@ -99,12 +94,7 @@ def backend_model(backend: str, model, tokenizer, cache_dir):
 
 def structure(result) -> dict:
     """A result without its scores."""
-    def strip(value):
-        if isinstance(value, dict):
-            return {k: strip(v) for k, v in value.items() if k != "score"}
-        return [strip(v) for v in value] if isinstance(value, list) else value
-
-    return strip(result.to_dict())
+    return without_scores(result.to_dict())
 
 
 def scores(result) -> list[float]:

@@ -16,17 +16,12 @@ from inference.__main__ import main  # noqa: E402
 from inference.api import extract, load_predictor  # noqa: E402
 from inference.onnx_backend import OnnxModel, resolve_device  # noqa: E402
 from inference.predictor import Predictor  # noqa: E402
-from tests.conftest import make_tiny_model, without_scores  # noqa: E402
+from tests.conftest import make_sharp_model, make_tiny_model, without_scores  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def sharp_model(tokenizer):
-    """As in test_predictor: heads scaled up so a random model predicts many spans, arguments included."""
-    model = make_tiny_model(tokenizer, seed=3, window=16, stride=4)
-    with torch.no_grad():
-        for head in (model.claim_head, model.trigger_head, model.argument_head.out):
-            head.weight.mul_(30.0)
-    return model.eval()
+    return make_sharp_model(tokenizer)
 
 
 @pytest.fixture(scope="module")
