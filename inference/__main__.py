@@ -42,7 +42,12 @@ def check_input(path: str) -> None:
 
 
 def decode_text(data: bytes, name: str) -> str:
-    """``data`` as UTF-8 text, newlines untouched; a binary file is an :class:`InputError`."""
+    """``data`` as UTF-8 text, newlines untouched; a binary file is an :class:`InputError`.
+
+    Example:
+        >>> decode_text("Paris\\r\\n".encode(), "a.txt") == "Paris\\r\\n"
+        True
+    """
     if b"\0" in data:
         raise InputError(f"{name}: a binary file (it holds NUL bytes); {ACCEPTED_INPUT}")
     try:

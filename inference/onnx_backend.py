@@ -70,7 +70,12 @@ class _Graph(nn.Module):
 
 def graph_outputs(model: EventClaimModel) -> list[str]:
     """The names of what the exported graph returns: the fields :class:`EventClaimOutput` sets without trigger
-    positions (every head's logits but the arguments', then ``hidden_states``)."""
+    positions (every head's logits but the arguments', then ``hidden_states``).
+
+    Example:
+        >>> graph_outputs(model)  # doctest: +SKIP
+        ['claim_logits', 'trigger_logits', 'hidden_states']
+    """
     ids = torch.full((1, 4), 1000)
     with torch.no_grad():
         return list(model(ids, torch.ones_like(ids), return_hidden=True).keys())
