@@ -58,6 +58,12 @@ def test_defaults_fill_in_and_round_trip(tmp_path):
         (BASE.replace("train: [a.jsonl]", "train: [1, 2]"),
          r"c\.yaml: data\.train: got \[1, 2\]; accepted: a list of str \(1 is int\)"),
         (BASE + "training: {output_dir: out, report_to: [none, 3]}\n", r"training\.report_to: got \['none', 3\]"),
+        (BASE + "model: {event_conventions: []}\n", r"model.event_conventions=\[\]; accepted: distinct corpus names"),
+        (BASE + "model: {event_conventions: [m2e2, m2e2]}\n", r"accepted: distinct corpus names"),
+        (BASE + "model: {argument_decoding: spans}\n", r"argument_decoding='spans'; accepted: tags, entities"),
+        (BASE + "model: {argument_decoding: entities}\n", r"'entities' needs model.entity_head: true"),
+        (BASE.replace("dev: [b.jsonl]", "dev: [b.jsonl], unlabelled_trigger_min_rate: 0.0"),
+         r"unlabelled_trigger_min_rate=0.0; accepted: 0 < rate <= 1"),
     ],
 )
 def test_bad_configs_name_the_problem(tmp_path, text, message):

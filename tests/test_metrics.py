@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from inference.document import Argument, Article, Claim, Event, Span
+from inference.document import Argument, Article, Claim, Entity, Event, Span
 from training.report import format_summary, write_report
 from training.span_metrics import METRIC_PATH, TASKS, flat_metrics, load_seqeval, span_scores
 
@@ -42,7 +42,9 @@ def article(events=(), claims=(), layers=("events", "claims"), id="a", text=TEXT
 
 def gold_article() -> Article:
     attack = Event("Conflict:Attack", at("attack"), [Argument("Place", at("Paris"))])
-    return article([arrest(), attack], [claim()])
+    gold = article([arrest(), attack], [claim()], layers=("events", "claims", "entities"))
+    gold.entities = [Entity("GPE", at("Paris"))]
+    return gold
 
 
 def test_perfect_prediction_scores_one_everywhere():
@@ -264,3 +266,13 @@ def test_report_files(tmp_path):
     assert "| Conflict:Attack | 100.0 | 100.0 | 100.0 | 100.0 | 1 |" in markdown
     summary = format_summary(scores)
     assert "argument_classification" in summary and summary.splitlines()[-1].split() == ["overall_f1", "100.0"]
+
+
+def test_entities_are_scored_by_type_on_entity_annotated_articles_only():
+    gold = gold_article()
+    pred = copy.deepcopy(gold)
+    pred.entities = [Entity("LOC", at("Paris"))]  # right span, wrong type
+    scores = span_scores([gold], [pred])
+    assert scores["entities"]["exact"]["f1"] == 0.0 and scores["entities"]["overlap"]["f1"] == 0.0
+    assert "entities" not in span_scores([article()], [article()])  # not annotated: not scored
+    assert flat_metrics(scores)["overall_f1"] == flat_metrics(span_scores([gold], [gold]))["overall_f1"]  # not headline
