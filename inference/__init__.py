@@ -15,12 +15,12 @@ import importlib
 # public name -> the module that defines it
 _EXPORTS = {
     "extract": "api", "load_predictor": "api",
-    "Argument": "document", "Article": "document", "Claim": "document", "DataError": "document", "Event": "document",
-    "Span": "document", "read_jsonl": "document", "write_jsonl": "document",
+    "Argument": "document", "Article": "document", "Claim": "document", "DataError": "document", "Entity": "document",
+    "Event": "document", "Span": "document", "read_jsonl": "document", "write_jsonl": "document",
     "EventClaimConfig": "modeling", "EventClaimModel": "modeling",
     "Predictor": "predictor",
-    "ArgumentResult": "results", "ClaimResult": "results", "EventResult": "results", "Extraction": "results",
-    "TextSpan": "results",
+    "ArgumentResult": "results", "ClaimResult": "results", "EntityResult": "results", "EventResult": "results",
+    "Extraction": "results", "TextSpan": "results",
     "LabelSchema": "schema",
 }
 

@@ -36,7 +36,7 @@ def test_text_files_give_one_json_line_each(tmp_path, capsys, tiny_model_dir):
     records = run_cli(capsys, *map(str, paths), "--model", str(tiny_model_dir))
     assert [r["id"] for r in records] == [str(p) for p in paths]
     check_offsets(records[0], TEXT)
-    assert records[1] == {"id": str(paths[1]), "events": [], "claims": []}
+    assert records[1] == {"id": str(paths[1]), "events": [], "claims": [], "entities": []}
 
 
 def test_jsonl_corpus_in_jsonl_out(tmp_path, tiny_model_dir):

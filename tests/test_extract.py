@@ -111,7 +111,7 @@ def test_empty_or_blank_text_gives_an_empty_result(text):
         def predict(self, *args, **kwargs):
             raise AssertionError("the model must not run on blank text")
 
-    assert extract(text, model=Untouchable()).to_dict() == {"events": [], "claims": []}
+    assert extract(text, model=Untouchable()).to_dict() == {"events": [], "claims": [], "entities": []}
 
 
 @pytest.mark.parametrize("bad", [None, 42, b"bytes", {"text": "x"}, ["ok", 3]])
@@ -130,7 +130,7 @@ def test_bad_options_are_errors(predictor):
 def test_a_list_in_gives_a_list_out(predictor):
     results = extract(("He said so.", ""), model=predictor)
     assert isinstance(results, list) and len(results) == 2 and all(isinstance(r, Extraction) for r in results)
-    assert results[1].to_dict() == {"events": [], "claims": []}
+    assert results[1].to_dict() == {"events": [], "claims": [], "entities": []}
 
 
 def test_threshold_only_removes_spans(predictor):
