@@ -133,6 +133,26 @@ def iter_documents(path: Path, keys: tuple[str, ...]) -> Iterator[tuple[int, dic
         yield line, doc
 
 
+def is_schema_event(mapping: EventMapping, source_type: str, trigger: Span, masked: list[Span],
+                    report: ImportReport, prefix: str) -> bool:
+    """Whether a source event maps onto a type of the schema; the trigger of one whose mapping is unknown is added to
+    ``masked`` (neither an event nor a "no trigger" word), and both kinds of miss are counted.
+
+    Example:
+        >>> mapping, masked = EventMapping({"Life.Die": "Life:Die"}, {}, frozenset({"Contact"})), []
+        >>> is_schema_event(mapping, "Contact.Meet", Span(0, 3), masked, ImportReport(), "demo"), masked
+        (False, [Span(start=0, end=3)])
+    """
+    if mapping.is_unknown(source_type):
+        report.add(f"{prefix}: event of unknown type, its trigger masked")
+        masked.append(trigger)
+        return False
+    if mapping.map_type(source_type) is None:
+        report.add(f"{prefix}: unmapped event type skipped")  # its trigger stays a "no trigger" word
+        return False
+    return True
+
+
 def map_event(mapping: EventMapping, source_type: str, trigger: Span, arguments: list[tuple[str, Span]],
               report: ImportReport, prefix: str) -> Event | None:
     """An event of the schema from a source event, or ``None``; unmapped types and roles are counted in ``report``.

@@ -19,7 +19,7 @@ from typing import Any
 from inference.document import Article, DataError, Entity, Event, Span
 from inference.schema import LabelSchema
 
-from .event_mapping import EventMapping, as_event_mapping, iter_documents, map_event
+from .event_mapping import EventMapping, as_event_mapping, is_schema_event, iter_documents, map_event
 from .overlaps import drop_overlapping_entities, drop_overlapping_triggers
 from .report import ImportReport, problem
 
@@ -128,12 +128,7 @@ def _events(doc: dict[str, Any], text: str, spans: list[Span], mapping: EventMap
         except ValueError as error:
             problem(errors, report, f"{PREFIX}: event with a bad trigger skipped", str(error), path, line)
             continue
-        if mapping.is_unknown(mention["event_type"]):
-            report.add(f"{PREFIX}: event of unknown type, its trigger masked")
-            masked.append(trigger)
-            continue
-        if mapping.map_type(mention["event_type"]) is None:
-            report.add(f"{PREFIX}: unmapped event type skipped")  # its trigger stays a "no trigger" word
+        if not is_schema_event(mapping, mention["event_type"], trigger, masked, report, PREFIX):
             continue
         arguments = []
         for argument in mention["arguments"]:

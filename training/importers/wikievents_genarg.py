@@ -23,7 +23,7 @@ from typing import Any
 from inference.document import Article, DataError, Event, Span
 from inference.schema import LabelSchema
 
-from .event_mapping import EventMapping, as_event_mapping, iter_documents, map_event
+from .event_mapping import EventMapping, as_event_mapping, is_schema_event, iter_documents, map_event
 from .overlaps import drop_overlapping_triggers
 from .report import ImportReport
 
@@ -137,12 +137,7 @@ def _events(doc: dict[str, Any], sentences: list[range], spans: list[Span], mapp
             else:
                 report.add(f"{PREFIX}: trigger text differs from its tokens, indices kept")
         span = Span(spans[start].start, spans[end - 1].end)
-        if mapping.is_unknown(mention["event_type"]):
-            report.add(f"{PREFIX}: event of unknown type, its trigger masked")
-            masked.append(span)
-            continue
-        if mapping.map_type(mention["event_type"]) is None:
-            report.add(f"{PREFIX}: unmapped event type skipped")  # its trigger stays a "no trigger" word
+        if not is_schema_event(mapping, mention["event_type"], span, masked, report, PREFIX):
             continue
         arguments = []
         for argument in mention["arguments"]:
