@@ -90,7 +90,7 @@ class Predictor:
         self.argument_threshold = argument_threshold if argument_threshold is not None else config.argument_threshold
         self.claim_labels, self.trigger_labels = config.claim_labels, config.trigger_labels
         self.argument_labels, self.entity_labels = config.argument_labels, config.entity_labels
-        self.argument_decoding = getattr(config, "argument_decoding", "tags")
+        self.argument_decoding = config.argument_decoding
         self._claim_transitions = allowed_transitions(self.claim_labels)
         self._entity_transitions = allowed_transitions(self.entity_labels) if self.entity_labels else None
         # role -> (index of B-role, index of I-role) in the argument labels
@@ -213,19 +213,17 @@ class Predictor:
             tables.append({p: (labels[i], score) for p, i, score in zip(positions, path.tolist(), chosen, strict=True)})
         return tables
 
-    def _entity_arguments(self, probs: dict[int, np.ndarray], entities: list[tuple[Span, str, float]],
-                          word_positions: list[tuple[int, int]]) -> list[tuple[Span, str, float]]:
+    def _entity_arguments(self, probs: dict[int, np.ndarray], entity_words: list[tuple[Span, list[int]]]
+                          ) -> list[tuple[Span, str, float]]:
         """Arguments chosen among entity mentions: each mention takes the role whose tags (``B-`` or ``I-``) its words
         score highest on average, if that beats ``O`` (or, with an argument threshold, if ``1 - P(O)`` reaches it).
 
-        ``probs``: word position -> the trigger's argument tag probabilities there (A,); ``word_positions``: each
-        word's (first character, position), in text order.
+        ``probs``: word position -> the trigger's argument tag probabilities there (A,); ``entity_words``: each
+        mention with the positions of its words.
         """
-        starts = [start for start, _ in word_positions]
         arguments = []
-        for span, _, _ in entities:
-            inside = [p for _, p in word_positions[bisect_left(starts, span.start) : bisect_left(starts, span.end)]
-                      if p in probs]
+        for span, positions in entity_words:
+            inside = [p for p in positions if p in probs]
             if not inside:  # outside the window the trigger was read in
                 continue
             mean = np.mean([probs[p] for p in inside], axis=0)  # (A,)
@@ -248,11 +246,14 @@ class Predictor:
         # window and would otherwise pick role fillers from neighbouring sentences.
         sentences = sentence_starts(text)
         entities = decoded(entity_tags) if entity_tags else []
-        word_positions = [(state.tokens.offsets[p][0], p) for p in words]
+        # each mention's word positions, once per article (every trigger of the article scores the same mentions)
+        word_starts = [state.tokens.offsets[p][0] for p in words]
+        entity_words = [(span, words[bisect_left(word_starts, span.start) : bisect_left(word_starts, span.end)])
+                        for span, _, _ in entities]
         events = []
         for span, event_type, score in decoded(state.trigger):
             position = first_token[span.start]
-            candidates = (self._entity_arguments(state.argument_probs.get(position, {}), entities, word_positions)
+            candidates = (self._entity_arguments(state.argument_probs.get(position, {}), entity_words)
                           if self.argument_decoding == "entities" else state.arguments.get(position, []))
             arguments = [Argument(role, arg, s) for arg, role, s in candidates
                          if s >= min_score and not arg.overlaps(span) and same_sentence(arg, span, sentences)]

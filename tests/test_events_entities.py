@@ -217,14 +217,14 @@ def test_an_entity_takes_the_role_its_words_score_best_or_none(entity_predictor)
             row[labels.index(label.replace("_", "-"))] = p
         return row
 
-    word_positions = [(0, 1), (7, 2), (10, 3), (16, 4)]  # "Police in Gaza said": first characters, token positions
+    # "Police in Gaza said": words at token positions 1-4
     table = {1: probs(B_Agent=0.7, O=0.3), 2: probs(O=0.9, B_Place=0.1), 3: probs(B_Place=0.3, O=0.7),
              4: probs(I_Agent=0.6, O=0.4)}
-    entities = [(Span(0, 6), "PER", 0.9), (Span(10, 14), "GPE", 0.9), (Span(0, 14), "ORG", 0.5)]
-    chosen = entity_predictor._entity_arguments(table, entities, word_positions)
+    entities = [(Span(0, 6), [1]), (Span(10, 14), [3]), (Span(0, 14), [1, 2, 3])]
+    chosen = entity_predictor._entity_arguments(table, entities)
     # "Police": Agent (0.7 > O 0.3); "Gaza": O wins (0.7); "Police in Gaza": mean Agent 0.23 < mean O 0.63
     assert chosen == [(Span(0, 6), "Agent", pytest.approx(0.7))]
-    assert entity_predictor._entity_arguments({}, entities, word_positions) == []  # outside the trigger's window
+    assert entity_predictor._entity_arguments({}, entities) == []  # outside the trigger's window
 
 
 def test_the_onnx_graph_carries_the_entity_head(tokenizer, tmp_path):
