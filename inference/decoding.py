@@ -1,13 +1,15 @@
-"""Turning tagged spans into linked structures: claim triples from source, cue and content spans, and which claim
-an event is part of."""
+"""Decoding: tags from logits (argmax or a threshold on ``P(not O)``), the most probable valid IOB2 path, and linked
+structures from tagged spans: claims from source, cue and content spans or from cue frames, and which claim an event
+is part of."""
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
+import torch
 
 from .document import Claim, Span
 
@@ -40,6 +42,26 @@ def same_sentence(a: Span, b: Span, starts: Sequence[int]) -> bool:
         (True, False)
     """
     return bisect_right(starts, a.start) == bisect_right(starts, b.start)
+
+
+def tag_probabilities(logits: torch.Tensor, o_threshold: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-position (probability, label index) of the chosen tag; label 0 must be ``O``.
+
+    With ``o_threshold`` a position takes its best non-``O`` label as soon as ``1 - P(O)`` reaches the threshold, which
+    recovers tags a model learnt to under-predict from incompletely annotated data (M2E2 leaves many real triggers
+    unlabelled, so the trigger head is taught that they are ``O`` and its argmax misses them).
+
+    Example:
+        >>> logits = torch.tensor([[[2.0, 1.0, 0.0]]]).log()  # P = (2/3, 1/3, 0)
+        >>> tag_probabilities(logits)[1].tolist(), tag_probabilities(logits, o_threshold=0.3)[1].tolist()
+        ([[0]], [[1]])
+    """
+    probs = logits.float().softmax(-1)  # (B, T, C)
+    if o_threshold is None:
+        return probs.max(-1)
+    best, best_index = probs[..., 1:].max(-1)  # (B, T) each
+    tagged = (1.0 - probs[..., 0]) >= o_threshold
+    return torch.where(tagged, best, probs[..., 0]), torch.where(tagged, best_index + 1, 0)
 
 
 def allowed_transitions(labels: Sequence[str]) -> np.ndarray:
@@ -109,8 +131,10 @@ def best_bio_paths(log_probs: Sequence[np.ndarray], allowed: np.ndarray) -> list
 
 
 def link_claims(sources: Sequence[Span], cues: Sequence[Span], contents: Sequence[Span],
-                scores: dict[Span, float] | None = None, sentences: Sequence[int] | None = None) -> list[Claim]:
-    """Link claim parts into claims: every source and content fragment joins its nearest cue.
+                scores: dict[Span, float] | None = None, sentences: Sequence[int] | None = None,
+                choose: Callable[[Span, str], Span | None] | None = None) -> list[Claim]:
+    """Link claim parts into claims: every source and content fragment joins its nearest cue, or the cue that
+    ``choose(fragment, "source" | "content")`` names (None: the nearest).
 
     The tagger marks parts, not links; in news prose a cue ("said", "according to") sits next to its source and
     between or beside its content fragments, so the nearest cue (ties go to the earlier one) is a strong baseline: on
@@ -140,12 +164,18 @@ def link_claims(sources: Sequence[Span], cues: Sequence[Span], contents: Sequenc
         return min(range(max(after - 1, 0), min(after + 1, len(spans))), key=lambda i: (char_gap(span, spans[i]), i))
 
     anchor_starts = [anchor.start for anchor in anchors]
+    index = {anchor: i for i, anchor in enumerate(anchors)}
+
+    def claim_of(span: Span, part: str) -> Claim:
+        chosen = choose(span, part) if choose is not None and cues else None
+        return claims[index[chosen] if chosen is not None else nearest(span, anchors, anchor_starts)]
+
     sources = sorted(sources)
     for span in sources:
-        claims[nearest(span, anchors, anchor_starts)].source.append(span)
+        claim_of(span, "source").source.append(span)
     if cues:
         for span in sorted(contents):
-            claims[nearest(span, anchors, anchor_starts)].content.append(span)
+            claim_of(span, "content").content.append(span)
         if sentences is not None and sources:
             source_starts = [span.start for span in sources]
             for claim in claims:
@@ -160,12 +190,56 @@ def link_claims(sources: Sequence[Span], cues: Sequence[Span], contents: Sequenc
     return claims
 
 
+def frame_claims(frames: Sequence[tuple[Span, float, Sequence[tuple[Span, str, float]]]],
+                 sentences: Sequence[int] | None = None) -> list[Claim]:
+    """Claims from cue frames: each ``(cue, cue score, [(span, "source" | "content", score), ...])`` is one claim.
+
+    A claim is a cue with what it reports, so a frame without content gives none. Frames with the same content are
+    one claim told with two cue fragments ("said ... in a statement"), and are merged. As in :func:`link_claims`, a
+    claim without a source takes the nearest source of another claim of its sentence (``sentences``:
+    :func:`sentence_starts`), the way one source says two things ("X said A and added B"). A claim's score is the
+    mean score of its parts.
+
+    Example:
+        >>> said, added = Span(6, 10), Span(18, 23)
+        >>> claims = frame_claims([(said, 0.9, [(Span(0, 5), "source", 0.8), (Span(11, 17), "content", 0.7)]),
+        ...                        (added, 0.9, [(Span(24, 30), "content", 0.7)])], sentences=[])
+        >>> [(c.source, c.cue) for c in claims][1]
+        ([Span(start=0, end=5)], [Span(start=18, end=23)])
+    """
+    merged: dict[tuple[Span, ...], tuple[Claim, list[float]]] = {}
+    for cue, cue_score, spans in sorted(frames, key=lambda frame: frame[0]):
+        content = tuple(sorted(span for span, part, _ in spans if part == "content"))
+        if not content:
+            continue
+        claim, scores = merged.setdefault(content, (Claim(content=list(content)), []))
+        claim.cue.append(cue)
+        scores.append(cue_score)
+        for span, part, score in spans:
+            if part == "source" and span not in claim.source:
+                claim.source.append(span)
+            scores.append(score)
+    claims = []
+    for claim, scores in merged.values():
+        claim.source.sort()
+        claim.score = sum(scores) / len(scores)
+        claims.append(claim)
+    if sentences is not None:
+        sources = sorted({span for claim in claims for span in claim.source})
+        for claim in claims:
+            if not claim.source and sources:
+                candidate = min(sources, key=lambda span: (char_gap(span, claim.cue[0]), span))
+                if same_sentence(candidate, claim.cue[0], sentences):
+                    claim.source.append(candidate)
+    return claims
+
+
 def claim_of_events(triggers: Sequence[Span], claims: Sequence[Claim]) -> list[int | None]:
     """For each trigger, the index of the claim whose content holds it (``None``: the article itself asserts it).
 
     This is what tells "the army killed 5 people" (reported as fact) from "the ministry says the army killed 5
-    people" (a source's claim). Content fragments are tags of one sequence, so they do not overlap and at most one
-    holds a trigger.
+    people" (a source's claim). Claims may nest ("X said Y told AFP that Z"): a trigger belongs to the innermost
+    content that holds it, the fragment starting last.
 
     Example:
         >>> claim_of_events([Span(8, 14), Span(30, 34)], [Claim(cue=[Span(3, 7)], content=[Span(8, 20)])])
@@ -173,9 +247,16 @@ def claim_of_events(triggers: Sequence[Span], claims: Sequence[Claim]) -> list[i
     """
     fragments = sorted((span, index) for index, claim in enumerate(claims) for span in claim.content)
     starts = [span.start for span, _ in fragments]
+    # reach[i]: the furthest end of fragments 0..i. Walking back from the last fragment starting at or before a
+    # trigger, the walk can stop where even that falls short of the trigger: nothing earlier can hold it.
+    reach = np.maximum.accumulate([span.end for span, _ in fragments]).tolist() if fragments else []
     links: list[int | None] = []
     for trigger in triggers:
-        at = bisect_right(starts, trigger.start) - 1  # the last fragment starting at or before the trigger
-        holds = at >= 0 and trigger.end <= fragments[at][0].end
-        links.append(fragments[at][1] if holds else None)
+        at, link = bisect_right(starts, trigger.start) - 1, None
+        while at >= 0 and reach[at] >= trigger.end:
+            if fragments[at][0].end >= trigger.end:
+                link = fragments[at][1]
+                break
+            at -= 1
+        links.append(link)
     return links

@@ -9,7 +9,9 @@
   are chosen among them at decoding;
 - ``argument_head`` tags, for one trigger at a time, the arguments of *that* trigger with their role (IOB2). It reads
   each token's vector together with the trigger's vector, so all triggers of a window share one encoder pass and
-  every argument comes linked to its trigger.
+  every argument comes linked to its trigger;
+- ``frame_head`` (when ``config.frame_labels`` is set) does the same for claims: for one cue at a time, it tags the
+  source and the content of *that* cue (IOB2), so each claim comes out as one frame around its cue.
 """
 
 from __future__ import annotations
@@ -37,8 +39,10 @@ class EventClaimConfig(PretrainedConfig):
         trigger_labels: list[str] | None = None,
         argument_labels: list[str] | None = None,
         entity_labels: list[str] | None = None,
+        frame_labels: list[str] | None = None,
         event_conventions: list[str] | None = None,
         argument_decoding: str = "tags",
+        claim_decoding: str = "linker",
         classifier_dropout: float = 0.1,
         window: int = 256,
         stride: int = 64,
@@ -54,6 +58,8 @@ class EventClaimConfig(PretrainedConfig):
         self.argument_labels = argument_labels or schema.argument_labels
         # Empty: no entity head (models saved before it had none, and must load as they were trained).
         self.entity_labels = list(entity_labels or [])
+        # Empty: no frame head (as above, for models saved before it).
+        self.frame_labels = list(frame_labels or [])
         # The corpora whose trigger conventions get a trigger head each; the first is the one inference answers in.
         self.event_conventions = list(event_conventions or ["m2e2"])
         if argument_decoding not in ARGUMENT_DECODINGS:
@@ -63,6 +69,14 @@ class EventClaimConfig(PretrainedConfig):
         # "tags": an argument is a run of the argument head's IOB2 tags; "entities": each entity mention of the
         # trigger's sentence takes the role (or none) that the argument head gives its words (inference/predictor.py).
         self.argument_decoding = argument_decoding
+        if claim_decoding not in CLAIM_DECODINGS:
+            raise ValueError(f"claim_decoding={claim_decoding!r}; accepted: {', '.join(CLAIM_DECODINGS)}")
+        if claim_decoding != "linker" and not self.frame_labels:
+            raise ValueError(f"claim_decoding={claim_decoding!r} needs a frame head: give frame_labels")
+        # "linker": the claim head's source and content spans join their nearest cue (inference/decoding.py);
+        # "frames": each cue of the claim head gets the source and content the frame head tags for it;
+        # "frame_linker": the claim head's spans join the cue whose frame tags them (else the nearest cue).
+        self.claim_decoding = claim_decoding
         self.classifier_dropout = classifier_dropout
         self.window, self.stride = window, stride  # how articles are cut at inference: as in training
         # P(not O) that makes a trigger / an argument; None: argmax (see training/calibration.py)
@@ -87,17 +101,20 @@ class EventClaimOutput(ModelOutput):
     trigger_logits: torch.Tensor | None = None  # (B, T, n_trigger_labels)
     entity_logits: torch.Tensor | None = None  # (B, T, n_entity_labels); None without an entity head
     argument_logits: torch.Tensor | None = None  # (B, K, T, n_argument_labels)
+    frame_logits: torch.Tensor | None = None  # (B, Q, T, n_frame_labels); None without cues or a frame head
     hidden_states: torch.Tensor | None = None  # (B, T, H), kept for a later argument pass
 
 
 ARGUMENT_DECODINGS = ("tags", "entities")
+CLAIM_DECODINGS = ("linker", "frames", "frame_linker")
 
 # What encoder configs call the dropout on attention probabilities (BERT-likes, then DistilBERT and most newer ones).
 ATTENTION_DROPOUT_NAMES = ("attention_probs_dropout_prob", "attention_dropout")
 
 
-class ArgumentHead(nn.Module):
-    """Scores every token as an argument of one trigger: ``W2 · gelu(W_tok h_t + W_trig h_trigger)``."""
+class AnchoredTagHead(nn.Module):
+    """Scores every token's tag relative to one anchor token (a trigger, a cue):
+    ``W2 · gelu(norm(W_tok h_t + W_anchor h_anchor))``."""
 
     def __init__(self, hidden_size: int, num_labels: int) -> None:
         super().__init__()
@@ -106,10 +123,11 @@ class ArgumentHead(nn.Module):
         self.norm = nn.LayerNorm(hidden_size)
         self.out = nn.Linear(hidden_size, num_labels)
 
-    def forward(self, hidden: torch.Tensor, trigger_positions: torch.Tensor) -> torch.Tensor:
-        # hidden: (B, T, H), already dropped out by the model; trigger_positions: (B, K), -1 marks padding.
+    def forward(self, hidden: torch.Tensor, anchor_positions: torch.Tensor) -> torch.Tensor:
+        # hidden: (B, T, H), already dropped out by the model; anchor_positions: (B, K), -1 marks padding.
         # No dropout of its own: a mask over the (B, K, T, H) pairs cost 5 % of a CPU training step, measured.
-        index = trigger_positions.clamp(min=0)
+        # (The anchor projection keeps its historical name, trigger_proj: saved models load by parameter names.)
+        index = anchor_positions.clamp(min=0)
         triggers = torch.gather(hidden, 1, index.unsqueeze(-1).expand(-1, -1, hidden.size(-1)))  # (B, K, H)
         pair = self.token_proj(hidden).unsqueeze(1) + self.trigger_proj(triggers).unsqueeze(2)  # (B, K, T, H)
         return self.out(nn.functional.gelu(self.norm(pair)))  # (B, K, T, A)
@@ -141,7 +159,8 @@ class EventClaimModel(PreTrainedModel):
             nn.Linear(hidden, len(config.trigger_labels)) for _ in config.event_conventions[1:]
         )
         self.entity_head = nn.Linear(hidden, len(config.entity_labels)) if config.entity_labels else None
-        self.argument_head = ArgumentHead(hidden, len(config.argument_labels))
+        self.argument_head = AnchoredTagHead(hidden, len(config.argument_labels))
+        self.frame_head = AnchoredTagHead(hidden, len(config.frame_labels)) if config.frame_labels else None
         self.post_init()
 
     @classmethod
@@ -166,7 +185,7 @@ class EventClaimModel(PreTrainedModel):
             trigger_labels=schema.trigger_labels,
             argument_labels=schema.argument_labels,
             entity_labels=schema.entity_labels,
-            **config_kwargs,
+            **{"frame_labels": schema.frame_labels, **config_kwargs},
         )
         model = cls(config)
         # strict=False: the sentence-transformers checkpoint has a pooler that token classification does not use.
@@ -181,6 +200,9 @@ class EventClaimModel(PreTrainedModel):
     def argument_logits(self, hidden: torch.Tensor, trigger_positions: torch.Tensor) -> torch.Tensor:
         return self.argument_head(hidden, trigger_positions)  # (B, K, T, A)
 
+    def frame_logits(self, hidden: torch.Tensor, cue_positions: torch.Tensor) -> torch.Tensor:
+        return self.frame_head(hidden, cue_positions)  # (B, Q, T, F)
+
     def forward(
         self,
         input_ids: torch.Tensor,
@@ -191,6 +213,8 @@ class EventClaimModel(PreTrainedModel):
         argument_labels: torch.Tensor | None = None,
         entity_labels: torch.Tensor | None = None,
         convention: torch.Tensor | None = None,
+        cue_positions: torch.Tensor | None = None,
+        frame_labels: torch.Tensor | None = None,
         return_hidden: bool = False,
     ) -> EventClaimOutput:
         # convention: (B,) index into config.event_conventions of the guidelines each window's triggers follow;
@@ -205,9 +229,13 @@ class EventClaimModel(PreTrainedModel):
         argument_logits = None
         if trigger_positions is not None and trigger_positions.numel():
             argument_logits = self.argument_logits(hidden, trigger_positions)
+        frame_logits = None
+        if self.frame_head is not None and cue_positions is not None and cue_positions.numel():
+            frame_logits = self.frame_logits(hidden, cue_positions)
 
         loss = None
-        if claim_labels is not None or trigger_labels is not None or argument_labels is not None:
+        given = (claim_labels, trigger_labels, argument_labels, entity_labels, frame_labels)
+        if any(labels is not None for labels in given):
             # Each window's loss is the sum over layers of that layer's mean token loss in the window (0 for layers
             # the article does not annotate), and the batch loss is the mean over windows. Normalising per window
             # keeps data-parallel training exact: the mean of per-process means equals the mean over the global
@@ -222,8 +250,10 @@ class EventClaimModel(PreTrainedModel):
             if argument_logits is not None and argument_labels is not None:
                 loss = loss + _window_loss(argument_logits.flatten(1, 2), argument_labels.flatten(1, 2),
                                            self._event_tag_weights(argument_logits))
+            if frame_logits is not None and frame_labels is not None:
+                loss = loss + _window_loss(frame_logits.flatten(1, 2), frame_labels.flatten(1, 2))
             loss = loss.mean()
-        return EventClaimOutput(loss, claim_logits, trigger_logits, entity_logits, argument_logits,
+        return EventClaimOutput(loss, claim_logits, trigger_logits, entity_logits, argument_logits, frame_logits,
                                 hidden if return_hidden else None)
 
     def _event_tag_weights(self, logits: torch.Tensor) -> torch.Tensor:

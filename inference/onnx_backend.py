@@ -1,9 +1,9 @@
 """ONNX Runtime backend for CPU inference: the encoder and the claim and trigger heads as one ONNX graph, fp32
 (``backend="onnx"``) or with int8 weights (``backend="onnx-int8"``).
 
-The argument head stays in torch: it runs once per window that has triggers, on the graph's ``hidden_states``, and is a
-few small matmuls. The graph is exported once per set of weights (legacy TorchScript exporter, then ONNX Runtime's
-BERT fusions: fused attention, skip-layer-norm and bias-gelu kernels) and cached in
+The argument and frame heads stay in torch: they run once per window that has triggers (cues), on the graph's
+``hidden_states``, and are a few small matmuls. The graph is exported once per set of weights (legacy TorchScript
+exporter, then ONNX Runtime's BERT fusions: fused attention, skip-layer-norm and bias-gelu kernels) and cached in
 ``$XDG_CACHE_HOME/newsextract/onnx`` (``~/.cache/...``) under a hash of the weights, not in the model folder, which may
 be read-only or inside the installed package. Exporting the shipped MiniLM-L6 model takes about 5 s (an 86 MB file)
 on a 2-core CPU, a tiny test model about 1 s; a cached file is found in the time it takes to hash the weights.
@@ -13,8 +13,9 @@ per output channel, activation scales calibrated once on news text, so an articl
 other articles of a call (dynamic quantisation, used before, picked scales per call and did). It is cached beside the
 fp32 file under a hash of the weights, the calibration windows and the recipe.
 
-The graph's outputs are whatever :class:`EventClaimModel` returns without trigger positions (every head's logits but
-the arguments', and ``hidden_states``), named as its output fields: a new head is exported without a change here.
+The graph's outputs are whatever :class:`EventClaimModel` returns without trigger or cue positions (every head's
+logits but the arguments' and the frames', and ``hidden_states``), named as its output fields: a new head is exported
+without a change here.
 
 Example:
     >>> predictor = Predictor.from_pretrained("runs/release/model", backend="onnx")  # doctest: +SKIP
@@ -169,8 +170,8 @@ def _cached(path: Path, make) -> Path:
 
 class OnnxModel:
     """Stands in for :class:`EventClaimModel` in a :class:`Predictor`: ONNX Runtime runs the encoder and the heads
-    that need no trigger (on the CPU; fp32, or static int8 with ``int8``), torch the argument head. Rows must be
-    padded on the right, as the predictor pads them: the fused attention reads each row's mask as a length.
+    that need no anchor (on the CPU; fp32, or static int8 with ``int8``), torch the argument and frame heads. Rows
+    must be padded on the right, as the predictor pads them: the fused attention reads each row's mask as a length.
 
     ``int8`` needs the ``tokenizer`` to cut the calibration texts into windows: ``calibration_texts`` (news like what
     the model will read; default: the texts shipped with the package, ``inference/int8_calibration.txt``).
@@ -195,6 +196,7 @@ class OnnxModel:
             windows = calibration_windows(tokenizer, texts, model.config.window)
         self.path = onnx_file(model.cpu().eval(), cache_dir, windows)
         self.argument_head = model.argument_head.eval()
+        self.frame_head = model.frame_head.eval() if model.frame_head is not None else None
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = threads or torch.get_num_threads()  # as many as torch would use
@@ -208,6 +210,8 @@ class OnnxModel:
 
     def eval(self) -> OnnxModel:
         self.argument_head.eval()
+        if self.frame_head is not None:
+            self.frame_head.eval()
         return self
 
     def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
@@ -221,3 +225,6 @@ class OnnxModel:
 
     def argument_logits(self, hidden: torch.Tensor, trigger_positions: torch.Tensor) -> torch.Tensor:
         return self.argument_head(hidden, trigger_positions)  # (B, K, T, A)
+
+    def frame_logits(self, hidden: torch.Tensor, cue_positions: torch.Tensor) -> torch.Tensor:
+        return self.frame_head(hidden, cue_positions)  # (B, Q, T, F)

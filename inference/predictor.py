@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,16 @@ from tqdm.auto import tqdm
 from transformers import AutoTokenizer
 
 from .alignment import TokenizedText, Window, decode_word_tags, plan_windows, tokenize_texts
-from .decoding import allowed_transitions, best_bio_paths, link_claims, same_sentence, sentence_starts
+from .claim_frames import CUE_CANDIDATE, ArticleWords, Frame, decode_frames, frame_choice, frame_of
+from .decoding import (
+    allowed_transitions,
+    best_bio_paths,
+    frame_claims,
+    link_claims,
+    same_sentence,
+    sentence_starts,
+    tag_probabilities,
+)
 from .document import Argument, Article, Entity, Event, Span
 from .hub import resolve_model_dir
 from .modeling import EventClaimModel
@@ -40,26 +48,10 @@ class _ArticleState:
     arguments: dict[int, list[tuple[Span, str, float]]] = field(default_factory=dict)  # trigger position -> args
     # argument_decoding="entities": trigger position -> {word position: argument tag probabilities (A,)}
     argument_probs: dict[int, dict[int, np.ndarray]] = field(default_factory=dict)
-
-
-def tag_probabilities(logits: torch.Tensor, o_threshold: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-position (probability, label index) of the chosen tag; label 0 must be ``O``.
-
-    With ``o_threshold`` a position takes its best non-``O`` label as soon as ``1 - P(O)`` reaches the threshold, which
-    recovers tags a model learnt to under-predict from incompletely annotated data (M2E2 leaves many real triggers
-    unlabelled, so the trigger head is taught that they are ``O`` and its argmax misses them).
-
-    Example:
-        >>> logits = torch.tensor([[[2.0, 1.0, 0.0]]]).log()  # P = (2/3, 1/3, 0)
-        >>> tag_probabilities(logits)[1].tolist(), tag_probabilities(logits, o_threshold=0.3)[1].tolist()
-        ([[0]], [[1]])
-    """
-    probs = logits.float().softmax(-1)  # (B, T, C)
-    if o_threshold is None:
-        return probs.max(-1)
-    best, best_index = probs[..., 1:].max(-1)  # (B, T) each
-    tagged = (1.0 - probs[..., 0]) >= o_threshold
-    return torch.where(tagged, best, probs[..., 0]), torch.where(tagged, best_index + 1, 0)
+    # a frame decoding: the encoder's output (T, H) of each window where a cue may be, kept until the cues are chosen;
+    # then each chosen cue's first word position -> its frame (inference/claim_frames.py)
+    hidden: dict[Window, torch.Tensor] = field(default_factory=dict)
+    frames: dict[int, Frame] = field(default_factory=dict)
 
 
 class Predictor:
@@ -90,8 +82,11 @@ class Predictor:
         self.argument_threshold = argument_threshold if argument_threshold is not None else config.argument_threshold
         self.claim_labels, self.trigger_labels = config.claim_labels, config.trigger_labels
         self.argument_labels, self.entity_labels = config.argument_labels, config.entity_labels
-        self.argument_decoding = config.argument_decoding
+        self.argument_decoding, self.claim_decoding = config.argument_decoding, config.claim_decoding
+        self.frame_labels = config.frame_labels
         self._claim_transitions = allowed_transitions(self.claim_labels)
+        self._frame_transitions = allowed_transitions(self.frame_labels) if self.frame_labels else None
+        self._cue_columns = [self.claim_labels.index(f"{p}-cue") for p in "BI"]
         self._entity_transitions = allowed_transitions(self.entity_labels) if self.entity_labels else None
         # role -> (index of B-role, index of I-role) in the argument labels
         self._role_columns = {label[2:]: (i, self.argument_labels.index(f"I-{label[2:]}"))
@@ -149,9 +144,41 @@ class Predictor:
         claim_tags = self._bio_tags([s.claim for s in states], words, self.claim_labels, self._claim_transitions)
         entity_tags = (self._bio_tags([s.entity for s in states], words, self.entity_labels, self._entity_transitions)
                        if self.entity_labels else [{} for _ in states])
-        return [self._assemble(i, text, state, positions, tags, entities, min_score)
-                for i, text, state, positions, tags, entities in zip(ids, texts, states, words, claim_tags,
-                                                                     entity_tags, strict=True)]
+        claim_spans = [self._decoded(tags, state, positions, min_score)
+                       for tags, state, positions in zip(claim_tags, states, words, strict=True)]
+        article_words = [ArticleWords.of(state.tokens, positions) for state, positions in zip(states, words,
+                                                                                             strict=True)]
+        if self.claim_decoding != "linker":
+            self._read_frames(states, claim_spans, article_words)
+        frames = (self._frames(states, claim_spans, article_words, min_score) if self.claim_decoding == "frames"
+                  else [None for _ in states])
+        return [self._assemble(i, text, state, positions, spans, entities, article_frames, min_score)
+                for i, text, state, positions, spans, entities, article_frames
+                in zip(ids, texts, states, article_words, claim_spans, entity_tags, frames, strict=True)]
+
+    @staticmethod
+    def _decoded(table: dict[int, tuple[str, float]], state: _ArticleState, words: list[int], min_score: float
+                 ) -> list[tuple[Span, str, float]]:
+        """The spans of one layer's per-word tags, those scoring at least ``min_score``."""
+        spans = decode_word_tags([table[p][0] for p in words], [table[p][1] for p in words], state.tokens, words)
+        return [item for item in spans if item[2] >= min_score]
+
+    def _frames(self, states: list[_ArticleState], claim_spans: list[list[tuple[Span, str, float]]],
+                words: list[ArticleWords], min_score: float) -> list[list[tuple[Span, float, list]]]:
+        """Each article's frames, ``(cue, cue score, [(span, part, score), ...])``: every cue the claim head chose,
+        with the source and content its frame decodes to."""
+        jobs = []  # (article, cue, cue score, frame)
+        for a, (state, spans, article_words) in enumerate(zip(states, claim_spans, words, strict=True)):
+            for span, part, score in spans:
+                frame = frame_of(state.frames, span, article_words) if part == "cue" else None
+                if frame is not None:
+                    jobs.append((a, span, score, frame))
+        parts = decode_frames([(cue, frame, states[a].tokens) for a, cue, _, frame in jobs], self.frame_labels,
+                              self._frame_transitions, min_score)
+        frames = [[] for _ in states]
+        for (a, cue, score, _), cue_parts in zip(jobs, parts, strict=True):
+            frames[a].append((cue, score, cue_parts))
+        return frames
 
     def _run_batch(self, batch: list[tuple[_ArticleState, Window]]) -> None:
         tok = self.tokenizer
@@ -166,9 +193,11 @@ class Predictor:
         entity_log_probs = (out.entity_logits.float().log_softmax(-1).cpu().numpy()  # (B, T, E)
                             if self.entity_labels and out.entity_logits is not None else None)
         trig_p, trig_i = (t.tolist() for t in tag_probabilities(out.trigger_logits, self.trigger_threshold))
+        frames = self.claim_decoding != "linker"  # both frame decodings read the chosen cues' frames
+        cue_probs = np.exp(claim_log_probs[..., self._cue_columns]).sum(-1)  # (B, T) P(B-cue) + P(I-cue)
         for b, (state, window) in enumerate(batch):
             starts = state.tokens.word_starts
-            triggers = []
+            triggers, cue_here = [], False
             for position in range(window.own_start, window.own_end):
                 if not starts[position]:
                     continue
@@ -180,8 +209,11 @@ class Predictor:
                 state.trigger[position] = (tag, trig_p[b][local])
                 if tag != "O":
                     triggers.append((position, tag[2:]))
+                cue_here = cue_here or frames and cue_probs[b, local] >= CUE_CANDIDATE
             if triggers:
                 self._run_arguments(state, window, out.hidden_states[b : b + 1], triggers)
+            if cue_here:
+                state.hidden[window] = out.hidden_states[b]
 
     def _run_arguments(self, state: _ArticleState, window: Window, hidden: torch.Tensor,
                        triggers: list[tuple[int, str]]) -> None:
@@ -200,6 +232,27 @@ class Predictor:
         for k, (position, _) in enumerate(triggers):
             tags = [self.argument_labels[i] for i in labels[k, local].tolist()]
             state.arguments[position] = decode_word_tags(tags, probs[k, local].tolist(), state.tokens, words)
+
+    def _read_frames(self, states: list[_ArticleState], claim_spans: list[list[tuple[Span, str, float]]],
+                     words: list[ArticleWords]) -> None:
+        """Run the frame head for the cues the claim head chose, at each cue's first word, in the window that owns
+        it: one pass per window over its cues. Only chosen cues: candidates are about 3 times as many."""
+        for state, spans, article_words in zip(states, claim_spans, words, strict=True):
+            per_window: dict[Window, list[int]] = {}
+            for span, part, _ in spans:
+                first = article_words.within(span)[:1] if part == "cue" else []
+                window = next((w for w in state.hidden if first and w.own_start <= first[0] < w.own_end), None)
+                if window is not None:
+                    per_window.setdefault(window, []).append(first[0])
+            for window, cues in per_window.items():
+                positions = torch.tensor([[p - window.start + 1 for p in cues]], device=self.device)  # (1, Q)
+                window_words = [p for p in range(window.start, window.end) if state.tokens.word_starts[p]]
+                local = [p - window.start + 1 for p in window_words]
+                logits = self.model.frame_logits(state.hidden[window][None], positions)[0]  # (Q, T, F)
+                log_probs = logits.float().log_softmax(-1)[:, local].cpu().numpy()  # (Q, W, F)
+                for q, position in enumerate(cues):
+                    state.frames[position] = (window_words, log_probs[q])
+            state.hidden.clear()  # (T, H) per window: not kept past the call
 
     @staticmethod
     def _bio_tags(per_word: list[dict[int, np.ndarray]], words: list[list[int]], labels: list[str],
@@ -234,12 +287,13 @@ class Predictor:
                 arguments.append((span, role, score))
         return arguments
 
-    def _assemble(self, article_id: str, text: str, state: _ArticleState, words: list[int],
-                  claim_tags: dict[int, tuple[str, float]], entity_tags: dict[int, tuple[str, float]],
-                  min_score: float) -> Article:
+    def _assemble(self, article_id: str, text: str, state: _ArticleState, article_words: ArticleWords,
+                  claim_spans: list[tuple[Span, str, float]], entity_tags: dict[int, tuple[str, float]],
+                  frames: list | None, min_score: float) -> Article:
+        words = article_words.positions
+
         def decoded(table: dict[int, tuple[str, float]]) -> list[tuple[Span, str, float]]:
-            spans = decode_word_tags([table[p][0] for p in words], [table[p][1] for p in words], state.tokens, words)
-            return [item for item in spans if item[2] >= min_score]
+            return self._decoded(table, state, words, min_score)
 
         first_token = {state.tokens.offsets[p][0]: p for p in words}
         # Arguments sit in their trigger's sentence (the ACE convention M2E2 annotates by); the head reads a whole
@@ -247,9 +301,7 @@ class Predictor:
         sentences = sentence_starts(text)
         entities = decoded(entity_tags) if entity_tags else []
         # each mention's word positions, once per article (every trigger of the article scores the same mentions)
-        word_starts = [state.tokens.offsets[p][0] for p in words]
-        entity_words = [(span, words[bisect_left(word_starts, span.start) : bisect_left(word_starts, span.end)])
-                        for span, _, _ in entities]
+        entity_words = [(span, article_words.within(span)) for span, _, _ in entities]
         events = []
         for span, event_type, score in decoded(state.trigger):
             position = first_token[span.start]
@@ -258,10 +310,17 @@ class Predictor:
             arguments = [Argument(role, arg, s) for arg, role, s in candidates
                          if s >= min_score and not arg.overlaps(span) and same_sentence(arg, span, sentences)]
             events.append(Event(event_type, span, arguments, score))
-        parts = {"source": [], "cue": [], "content": []}
-        scores = {}
-        for span, part, score in decoded(claim_tags):
-            parts[part].append(span)
-            scores[span] = score
-        claims = link_claims(parts["source"], parts["cue"], parts["content"], scores, sentences)
+        if frames is not None:
+            claims = frame_claims(frames, sentences)
+        else:
+            parts = {"source": [], "cue": [], "content": []}
+            scores = {}
+            for span, part, score in claim_spans:
+                parts[part].append(span)
+                scores[span] = score
+            choose = (frame_choice(state.frames, parts["cue"], article_words, self.frame_labels)
+                      if self.claim_decoding == "frame_linker" else None)
+            claims = link_claims(parts["source"], parts["cue"], parts["content"], scores, sentences, choose)
+        # A claim is a cue with what it reports: a cue without content, or content without a cue, is no claim.
+        claims = [claim for claim in claims if claim.cue and claim.content]
         return Article(article_id, text, events, claims, entities=[Entity(t, span, s) for span, t, s in entities])

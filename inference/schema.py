@@ -82,6 +82,11 @@ class LabelSchema:
         return bio_labels(self.claim_parts)
 
     @property
+    def frame_labels(self) -> list[str]:
+        """What the frame head tags around one cue: that claim's source and content (IOB2)."""
+        return bio_labels([part for part in self.claim_parts if part != "cue"])
+
+    @property
     def entity_labels(self) -> list[str]:
         return bio_labels(self.entity_types)
 

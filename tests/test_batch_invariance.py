@@ -63,6 +63,11 @@ class MarginRecorder:
             self._note((logits + mask).flatten(0, -2))
         return logits
 
+    def frame_logits(self, hidden, positions):
+        logits = self.model.frame_logits(hidden, positions)  # (B, Q, T, F)
+        self._note(logits.flatten(0, -2))
+        return logits
+
     def _note(self, logits: torch.Tensor) -> None:
         if logits.numel():
             top = logits.float().softmax(-1).topk(2, dim=-1).values  # (N, 2)

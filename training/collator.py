@@ -11,7 +11,7 @@ from inference.alignment import IGNORE_INDEX
 
 @dataclass
 class WindowCollator:
-    """Pads token ids, the label layers, each window's trigger conventions and its trigger list (``-1`` pads).
+    """Pads token ids, the label layers, each window's trigger conventions, and its triggers and cues (``-1`` pads).
 
     Example:
         >>> batch = WindowCollator(pad_token_id=0)([dataset[0], dataset[1]])  # doctest: +SKIP
@@ -22,9 +22,6 @@ class WindowCollator:
 
     def __call__(self, rows: list[dict]) -> dict[str, torch.Tensor]:
         width = max(len(r["input_ids"]) for r in rows)
-        # At least one (padding) trigger column: the argument head then runs in every step, which data-parallel
-        # training needs (a head unused on one process and used on another stalls gradient synchronisation).
-        triggers = max(1, *(len(r["trigger_positions"]) for r in rows))
 
         def pad(values: list[int], value: int) -> list[int]:
             return list(values) + [value] * (width - len(values))
@@ -37,12 +34,16 @@ class WindowCollator:
             "entity_labels": torch.tensor([pad(r["entity_labels"], IGNORE_INDEX) for r in rows]),  # (B, T)
             "convention": torch.tensor([r["convention"] for r in rows]),  # (B,)
         }
+        # Triggers with their argument labels, cues with their frame labels, padded with -1 anchors. At least one
+        # (padding) anchor column: the argument and frame heads then run in every step, which data-parallel training
+        # needs (a head unused on one process and used on another stalls gradient synchronisation).
         blank = [IGNORE_INDEX] * width
-        batch["trigger_positions"] = torch.tensor(
-            [list(r["trigger_positions"]) + [-1] * (triggers - len(r["trigger_positions"])) for r in rows]
-        )  # (B, K)
-        batch["argument_labels"] = torch.tensor(
-            [[pad(a, IGNORE_INDEX) for a in r["argument_labels"]] + [blank] * (triggers - len(r["argument_labels"]))
-             for r in rows]
-        )  # (B, K, T)
+        for positions, labels in (("trigger_positions", "argument_labels"), ("cue_positions", "frame_labels")):
+            anchors = max(1, *(len(r[positions]) for r in rows))
+            batch[positions] = torch.tensor(
+                [list(r[positions]) + [-1] * (anchors - len(r[positions])) for r in rows]
+            )  # (B, K)
+            batch[labels] = torch.tensor(
+                [[pad(a, IGNORE_INDEX) for a in r[labels]] + [blank] * (anchors - len(r[labels])) for r in rows]
+            )  # (B, K, T)
         return batch

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 from transformers import TrainingArguments
 
-from inference.modeling import ARGUMENT_DECODINGS
+from inference.modeling import ARGUMENT_DECODINGS, CLAIM_DECODINGS
 
 CONFIG_FILE = "training_config.yaml"
 
@@ -111,6 +111,17 @@ class ModelConfig:
         metadata={"help": "'tags': arguments are runs of the argument head's IOB2 tags; 'entities': each entity "
                           "mention in the trigger's sentence takes the role its words score best, or none."},
     )
+    claim_frames: bool = field(
+        default=True,
+        metadata={"help": "Add a head that tags, for each cue, the source and the content of that claim (trained on "
+                          "articles with the 'claims' layer); claim_decoding 'frames' builds claims from it."},
+    )
+    claim_decoding: str = field(
+        default="linker",
+        metadata={"help": "'linker': the claim head's source and content spans join their nearest cue; 'frames': each "
+                          "cue takes the source and content the frame head tags for it; 'frame_linker': the claim "
+                          "head's spans join the cue whose frame tags them, else the nearest."},
+    )
     calibrate_thresholds: bool = field(
         default=True,
         metadata={"help": "After training, tune the trigger and argument thresholds on the dev events (19 dev passes "
@@ -137,6 +148,10 @@ class ModelConfig:
                              f"{', '.join(ARGUMENT_DECODINGS)}")
         if self.argument_decoding == "entities" and not self.entity_head:
             raise ValueError("model.argument_decoding='entities' needs model.entity_head: true")
+        if self.claim_decoding not in CLAIM_DECODINGS:
+            raise ValueError(f"model.claim_decoding={self.claim_decoding!r}; accepted: {', '.join(CLAIM_DECODINGS)}")
+        if self.claim_decoding != "linker" and not self.claim_frames:
+            raise ValueError(f"model.claim_decoding={self.claim_decoding!r} needs model.claim_frames: true")
         if self.head_learning_rate is not None and not 0.0 < self.head_learning_rate < 1.0:
             raise ValueError(f"model.head_learning_rate={self.head_learning_rate}; accepted: 0 < rate < 1, or null")
 

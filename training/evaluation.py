@@ -8,6 +8,7 @@ from inference.api import extract
 from inference.document import Article
 from inference.predictor import Predictor
 
+from .claim_attribution import events_in_claims
 from .span_metrics import span_scores
 
 
@@ -15,6 +16,8 @@ def evaluate_articles(predictor: Predictor, gold: Sequence[Article], progress: b
                       ) -> tuple[dict, list[Article]]:
     """Run :func:`inference.extract` on every gold article's text and score the results; returns
     ``(scores, predictions)``. Scoring the user-facing results makes the measured score the one users get.
+    ``scores["events_in_claims"]`` (when the gold articles annotate claims) is the share of predicted events inside
+    gold claim content that point to the right claim (``training/claim_attribution.py``).
 
     Example:
         >>> scores, predictions = evaluate_articles(Predictor.from_pretrained("runs/x/model"), dev)  # doctest: +SKIP
@@ -23,4 +26,7 @@ def evaluate_articles(predictor: Predictor, gold: Sequence[Article], progress: b
     """
     results = extract([a.text for a in gold], model=predictor, progress=progress)
     predictions = [result.to_article(a.id, a.text) for result, a in zip(results, gold, strict=True)]
-    return span_scores(list(gold), predictions), predictions
+    scores = span_scores(list(gold), predictions)
+    if any("claims" in a.layers for a in gold):
+        scores["events_in_claims"] = events_in_claims(gold, results)
+    return scores, predictions

@@ -20,6 +20,7 @@ from datasets import Dataset, Features, List, Value
 from inference.alignment import (
     IGNORE_INDEX,
     TokenizedText,
+    Window,
     plan_windows,
     spans_to_word_tags,
     tags_to_label_ids,
@@ -39,6 +40,8 @@ FEATURES = Features({
     "convention": Value("int8"),
     "trigger_positions": List(Value("int32")),
     "argument_labels": List(List(Value("int16"))),
+    "cue_positions": List(Value("int32")),
+    "frame_labels": List(List(Value("int16"))),
 })
 
 
@@ -65,6 +68,7 @@ def article_windows(article: Article, tokenizer, config: EventClaimConfig, max_l
     trigger_ids = {label: i for i, label in enumerate(config.trigger_labels)}
     argument_ids = {label: i for i, label in enumerate(config.argument_labels)}
     entity_ids = {label: i for i, label in enumerate(config.entity_labels)}
+    frame_ids = {label: i for i, label in enumerate(config.frame_labels)}
 
     def labels(spans: list[tuple[Span, str]], table: dict[str, int], what: str) -> list[int]:
         tags, misaligned = spans_to_word_tags(tokens, _drop_overlaps(spans, counts, what))
@@ -102,13 +106,21 @@ def article_windows(article: Article, tokenizer, config: EventClaimConfig, max_l
         (_first_token(tokens, e.trigger), labels([(a.span, a.role) for a in e.arguments], argument_ids, "argument"))
         for e in events
     ]
+    # The first subword of each claim's first cue fragment, and that claim's source and content labels. A claim
+    # without a cue has no frame (the frame head is read from a cue); PolNeAR has a few.
+    frame_rows = []
+    if "claims" in article.layers and frame_ids:
+        for claim in article.claims:
+            if not claim.cue:
+                counts["claim without a cue, no frame trained"] += 1
+                continue
+            spans = [(s, "source") for s in claim.source] + [(s, "content") for s in claim.content]
+            frame_rows.append((_first_token(tokens, min(claim.cue)), labels(spans, frame_ids, "frame span")))
 
     for window in plan_windows(len(tokens), max_length - 2, stride):
         span = slice(window.start, window.end)
-        inside = [(p, row) for p, row in event_rows if p is not None and window.start <= p < window.end]
-        if len(inside) > max_triggers:
-            counts["trigger over max_triggers_per_window, arguments not trained there"] += len(inside) - max_triggers
-            inside = inside[:max_triggers]
+        inside = _anchors_in(window, event_rows, max_triggers, counts, "trigger")
+        cues = _anchors_in(window, frame_rows, max_triggers, counts, "cue")
         yield {
             # [CLS] ... [SEP] around the window's tokens; their labels are -100.
             "input_ids": [tokenizer.cls_token_id, *tokens.input_ids[span], tokenizer.sep_token_id],
@@ -118,7 +130,18 @@ def article_windows(article: Article, tokenizer, config: EventClaimConfig, max_l
             "convention": convention,
             "trigger_positions": [p - window.start + 1 for p, _ in inside],
             "argument_labels": [[IGNORE_INDEX, *row[span], IGNORE_INDEX] for _, row in inside],
+            "cue_positions": [p - window.start + 1 for p, _ in cues],
+            "frame_labels": [[IGNORE_INDEX, *row[span], IGNORE_INDEX] for _, row in cues],
         }
+
+
+def _anchors_in(window: Window, rows: list[tuple[int | None, list[int]]], limit: int, counts: Counter, what: str
+                ) -> list[tuple[int, list[int]]]:
+    """The anchored rows (trigger or cue position, labels) whose anchor is in ``window``, at most ``limit``."""
+    inside = [(p, row) for p, row in rows if p is not None and window.start <= p < window.end]
+    if len(inside) > limit:
+        counts[f"{what} over max_triggers_per_window, not trained there as an anchor"] += len(inside) - limit
+    return inside[:limit]
 
 
 def _first_token(tokens: TokenizedText, span: Span) -> int | None:

@@ -81,7 +81,14 @@ def markdown_report(scores: dict[str, Any], meta: dict[str, Any]) -> str:
         note = NOTES.get(name) or _dropped_note(task.get("dropped_overlapping", {}))
         lines += ["", f"## {TITLES[name]}", "", *_table("Type", rows), "",
                   f"Articles scored: {task.get('articles', '-')}. {note}"]
+    if "events_in_claims" in scores:
+        lines += ["", "## Events attributed to claims", "", _attribution(scores["events_in_claims"]) + ": predicted "
+                  "events inside gold claim content whose `claim` points to the predicted claim with that cue."]
     return "\n".join(lines) + "\n"
+
+
+def _attribution(figure: dict[str, Any]) -> str:
+    return f"{percent(figure['share'])} % ({figure['attributed']} of {figure['events']})"
 
 
 def weights_sha256(model_dir: str | Path) -> str | None:
@@ -138,4 +145,6 @@ def format_summary(scores: dict[str, Any]) -> str:
             lines.append(f"{name:<24} {percent(exact['precision']):>8} {percent(exact['recall']):>8} "
                          f"{percent(exact['f1']):>8} {percent(overlap['f1']):>10} {exact['support']:>8}")
     lines.append(f"{'overall_f1':<24} {'':>8} {'':>8} {percent(flat_metrics(scores)['overall_f1']):>8}")
+    if "events_in_claims" in scores:
+        lines.append(f"{'events_in_claims':<24} {_attribution(scores['events_in_claims'])}")
     return "\n".join(lines)

@@ -94,6 +94,8 @@ def build_model(config: ExperimentConfig, schema: LabelSchema) -> tuple[EventCla
                                          event_tag_weight=config.model.event_tag_weight,
                                          event_conventions=config.model.event_conventions,
                                          argument_decoding=config.model.argument_decoding,
+                                         claim_decoding=config.model.claim_decoding,
+                                         frame_labels=schema.frame_labels if config.model.claim_frames else [],
                                          window=config.data.max_length, stride=config.data.stride)
     return model, tokenizer
 
