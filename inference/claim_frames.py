@@ -70,22 +70,23 @@ def frame_choice(frames: dict[int, Frame], cues: Sequence[Span], words: ArticleW
     """For :func:`inference.decoding.link_claims`'s ``choose``: given a source or content fragment of the claim head,
     the cue whose frame tags it as that part (mean P(B-part) + P(I-part) over its words at least ``FRAME_LINK``), the
     most confident one; None when no frame does (the linker then takes the nearest cue)."""
-    read = []
+    columns = {part: [labels.index(f"{x}-{part}") for x in "BI"] for part in ("source", "content")}
+    read = []  # (cue, word position -> row, part -> P(B-part) + P(I-part) per row)
     for cue in cues:
         frame = frame_of(frames, cue, words)
         if frame is not None:
-            read.append((cue, {p: i for i, p in enumerate(frame[0])}, np.exp(frame[1])))  # probs: (W, F)
-    columns = {part: [labels.index(f"{x}-{part}") for x in "BI"] for part in ("source", "content")}
+            probs = np.exp(frame[1])  # (W, F)
+            # plain lists: a fragment has a few words, and numpy's per-call cost was most of this function's time
+            part_probs = {part: probs[:, cols].sum(-1).tolist() for part, cols in columns.items()}
+            read.append((cue, {p: i for i, p in enumerate(frame[0])}, part_probs))
 
     def choose(span: Span, part: str) -> Span | None:
         positions = words.within(span)
         best, best_score = None, FRAME_LINK
-        for cue, rows, probs in read:
-            inside = [rows[p] for p in positions if p in rows]
-            if inside:
-                score = float(probs[inside][:, columns[part]].sum(-1).mean())
-                if score >= best_score:
-                    best, best_score = cue, score
+        for cue, rows, part_probs in read:
+            inside = [part_probs[part][rows[p]] for p in positions if p in rows]
+            if inside and sum(inside) / len(inside) >= best_score:
+                best, best_score = cue, sum(inside) / len(inside)
         return best
 
     return choose
