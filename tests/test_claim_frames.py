@@ -217,7 +217,7 @@ def test_a_cue_that_reports_nothing_gives_no_claim(tokenizer):
 
 # --- the public result never holds a claim without cue or content ---
 
-@pytest.fixture(scope="module", params=["linker", "frames"])
+@pytest.fixture(scope="module", params=["linker", "frames", "frame_linker"])
 def random_predictor(request, tokenizer):
     model = make_tiny_model(tokenizer, seed=5, window=16, stride=4, frame_labels=FRAMES["frame_labels"],
                             claim_decoding=request.param)
