@@ -45,10 +45,15 @@ class ArticleWords:
         """The first-subword positions of the words that start inside ``span``."""
         return self.positions[bisect_left(self.starts, span.start) : bisect_left(self.starts, span.end)]
 
+    def first_in(self, span: Span) -> int | None:
+        """The first-subword position of the first word of ``span`` (None: no word starts inside it)."""
+        at = bisect_left(self.starts, span.start)
+        return self.positions[at] if at < len(self.starts) and self.starts[at] < span.end else None
+
 
 def frame_of(frames: dict[int, Frame], cue: Span, words: ArticleWords) -> Frame | None:
-    """The frame read for the cue (at its first word)."""
-    return next((frames[p] for p in words.within(cue) if p in frames), None)
+    """The frame read for the cue, at its first word (None: none was read)."""
+    return frames.get(words.first_in(cue))
 
 
 def decode_frames(cues: Sequence[tuple[Span, Frame, TokenizedText]], labels: list[str], transitions: np.ndarray,
@@ -85,8 +90,9 @@ def frame_choice(frames: dict[int, Frame], cues: Sequence[Span], words: ArticleW
         best, best_score = None, FRAME_LINK
         for cue, rows, part_probs in read:
             inside = [part_probs[part][rows[p]] for p in positions if p in rows]
-            if inside and sum(inside) / len(inside) >= best_score:
-                best, best_score = cue, sum(inside) / len(inside)
+            score = sum(inside) / len(inside) if inside else 0.0
+            if score >= best_score:
+                best, best_score = cue, score
         return best
 
     return choose

@@ -193,8 +193,9 @@ class Predictor:
         entity_log_probs = (out.entity_logits.float().log_softmax(-1).cpu().numpy()  # (B, T, E)
                             if self.entity_labels and out.entity_logits is not None else None)
         trig_p, trig_i = (t.tolist() for t in tag_probabilities(out.trigger_logits, self.trigger_threshold))
-        frames = self.claim_decoding != "linker"  # both frame decodings read the chosen cues' frames
-        cue_probs = np.exp(claim_log_probs[..., self._cue_columns]).sum(-1)  # (B, T) P(B-cue) + P(I-cue)
+        # Both frame decodings read the chosen cues' frames later, from the windows where a cue may be.
+        cue_probs = (np.exp(claim_log_probs[..., self._cue_columns]).sum(-1)  # (B, T) P(B-cue) + P(I-cue)
+                     if self.claim_decoding != "linker" else None)
         for b, (state, window) in enumerate(batch):
             starts = state.tokens.word_starts
             triggers, cue_here = [], False
@@ -209,7 +210,7 @@ class Predictor:
                 state.trigger[position] = (tag, trig_p[b][local])
                 if tag != "O":
                     triggers.append((position, tag[2:]))
-                cue_here = cue_here or frames and cue_probs[b, local] >= CUE_CANDIDATE
+                cue_here = cue_here or cue_probs is not None and cue_probs[b, local] >= CUE_CANDIDATE
             if triggers:
                 self._run_arguments(state, window, out.hidden_states[b : b + 1], triggers)
             if cue_here:
@@ -240,10 +241,11 @@ class Predictor:
         for state, spans, article_words in zip(states, claim_spans, words, strict=True):
             per_window: dict[Window, list[int]] = {}
             for span, part, _ in spans:
-                first = article_words.within(span)[:1] if part == "cue" else []
-                window = next((w for w in state.hidden if first and w.own_start <= first[0] < w.own_end), None)
+                first = article_words.first_in(span) if part == "cue" else None
+                window = next((w for w in state.hidden if first is not None and w.own_start <= first < w.own_end),
+                              None)
                 if window is not None:
-                    per_window.setdefault(window, []).append(first[0])
+                    per_window.setdefault(window, []).append(first)
             for window, cues in per_window.items():
                 positions = torch.tensor([[p - window.start + 1 for p in cues]], device=self.device)  # (1, Q)
                 window_words = [p for p in range(window.start, window.end) if state.tokens.word_starts[p]]
