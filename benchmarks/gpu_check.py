@@ -51,6 +51,8 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 from transformers import TrainerCallback
 
+from training.cli import setup_logging
+
 logger = logging.getLogger("benchmarks.gpu_check")
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -194,8 +196,9 @@ def timed_training(config_path: str, backbone: str | None, random_weights: bool,
         >>> timed_training("configs/gpu.yaml", None, False, 5, 50, 989.0, Path("/tmp/check"))  # doctest: +SKIP
         {'backbone': 'all-mpnet-base-v2', 'device': 'cuda:0', ..., 'model_flops_utilisation': 0.41, ...}
     """
+    from inference.model_folder import RUN_MODEL_SUBDIR
     from training.config import load_config
-    from training.train import MODEL_SUBDIR, train
+    from training.train import train
 
     config = load_config(config_path)
     backbone = backbone or config.model.model_name_or_path
@@ -224,7 +227,7 @@ def timed_training(config_path: str, backbone: str | None, random_weights: bool,
             "tokens_per_second": timer.tokens / timer.seconds, "flops_per_step": flops_per_step,
             "achieved_tflops": flops_per_step / seconds_per_step / 1e12, "peak_tflops": peak,
             "model_flops_utilisation": utilisation(flops_per_step, seconds_per_step, peak),
-            "trainer_metrics": metrics, "model": str(scratch / "run" / MODEL_SUBDIR)}
+            "trainer_metrics": metrics, "model": str(scratch / "run" / RUN_MODEL_SUBDIR)}
 
 
 def extract_speed(model_dir: str, data: str, words: int, articles: int, batch_sizes: list[int], repeats: int,
@@ -338,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     for key, value in (DRY_RUN if options.dry_run else DEFAULTS).items():
         if getattr(options, key) is None:
             setattr(options, key, value)
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    setup_logging()
     if options.prepare:
         backbone = options.backbone or _load_config(options.config).model.model_name_or_path
         print(json.dumps(prepare(options.prepare, backbone), indent=2))

@@ -21,7 +21,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from .backends import BACKENDS  # light: torch and transformers are imported after the arguments are parsed
+# light: torch and transformers are imported after the arguments are parsed
+from .cli_options import add_extraction_options
 
 CHUNK = 64  # articles per call to extract: enough to batch well, few enough to keep a corpus's memory bounded
 ACCEPTED_INPUT = "accepted: a UTF-8 text file, a .jsonl file of {\"id\", \"text\"} lines, or - for stdin"
@@ -97,37 +98,6 @@ def _articles(records: Iterator[tuple[int, dict]], name: str) -> Iterator[tuple[
         if not isinstance(record.get("text"), str):
             raise DataError("expected a JSON object with a string 'text' (and optionally 'id')", name, number)
         yield str(record.get("id", f"{name}:{number}")), record["text"]
-
-
-def positive_int(text: str) -> int:
-    """An argparse type: a whole number of at least 1."""
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text}: accepted: a positive number")
-    return int(text)
-
-
-def score(text: str) -> float:
-    """An argparse type: a score between 0 and 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text}: accepted: a score between 0 and 1")
-    return value
-
-
-def add_extraction_options(parser: argparse.ArgumentParser) -> None:
-    """``extract``'s options as command-line flags, shared by this command and ``inference.corpus``."""
-    parser.add_argument("--model", default=None, help="Model folder or hub id ORG/NAME (default: the shipped model).")
-    parser.add_argument("--batch-size", type=positive_int, default=16, help="Windows per forward pass (default: 16).")
-    parser.add_argument("--threshold", type=score, default=None,
-                        help="Leave out spans scoring below this (0-1; default: keep every span the model decodes).")
-    parser.add_argument("--backend", choices=BACKENDS, default=None,
-                        help="One of %(choices)s (default: the fastest whose F1 gate passed for the model, recorded "
-                             "in its backends.json; torch when none is). onnx: ONNX Runtime on the CPU, fp32, the "
-                             "same results; onnx-int8: int8, faster, within 0.5 F1 point on held-out articles (both: "
-                             "pip install -e '.[onnx]').")
 
 
 def build_parser() -> argparse.ArgumentParser:

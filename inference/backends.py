@@ -12,18 +12,18 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import logging
 from pathlib import Path
+
+from .model_folder import BACKENDS_FILE, weights_sha256
 
 logger = logging.getLogger(__name__)
 
 # Fastest first on the CPUs measured (README, "Speed"); the default is the first whose F1 gate passed.
 BACKENDS = ("torch", "onnx", "onnx-int8")
 FASTEST_FIRST = ("onnx-int8", "onnx", "torch")
-RECORD_FILE = "backends.json"
 GATE_POINTS = 0.5  # a backend may stand in for fp32 torch within this many points of overall F1
 # Bump with the int8 recipe (inference/int8.py): a gate measured on another recipe says nothing about this one.
 INT8_RECIPE = "static-minmax-1"
@@ -78,23 +78,14 @@ def resolve_device(device, backend: str):
     return resolved
 
 
-def weights_digest(model_dir: str | Path) -> str:
-    """sha256 of a model folder's ``model.safetensors``: ties a gate record to the weights it measured."""
-    digest = hashlib.sha256()
-    with open(Path(model_dir) / "model.safetensors", "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def read_record(model_dir: str | Path) -> dict | None:
     """The gate record of a model folder, or None when it has none, or one measured on other weights or another int8
     recipe (then nothing it says applies)."""
-    path = Path(model_dir) / RECORD_FILE
+    path = Path(model_dir) / BACKENDS_FILE
     if not path.is_file():
         return None
     record = json.loads(path.read_text(encoding="utf-8"))
-    if record.get("weights_sha256") != weights_digest(model_dir):
+    if record.get("weights_sha256") != weights_sha256(model_dir):
         logger.info("%s was measured on other weights than %s/model.safetensors: not used", path, model_dir)
         return None
     if record.get("int8_recipe") != INT8_RECIPE:

@@ -38,8 +38,8 @@ from datasets import Dataset, load_dataset
 from datasets.exceptions import DatasetGenerationError
 from tqdm.auto import tqdm
 
-from .__main__ import add_extraction_options, positive_int
 from .api import extract, load_predictor
+from .cli_options import add_extraction_options, positive_int
 from .corpus_resume import CorpusError, check_job, check_rows_done, complete_lines, read_digests, row_digest
 from .document import DataError, iter_json_lines
 
@@ -97,7 +97,7 @@ def unreadable_input(path: str, input_format: str, error: Exception) -> CorpusEr
     return CorpusError(f"{path}: cannot be read as {input_format}: {type(cause).__name__}: {cause}")
 
 
-def load_articles(path: str, input_format: str, text_column: str, id_column: str | None) -> Dataset:
+def load_input_rows(path: str, input_format: str, text_column: str, id_column: str | None) -> Dataset:
     """The input as a ``datasets.Dataset`` holding only the text column and the id column (when there is one)."""
     try:
         dataset = load_dataset("json" if input_format == "jsonl" else "parquet", data_files=path, split="train")
@@ -197,7 +197,7 @@ def run(options: argparse.Namespace) -> None:
     if output.exists() and not parts.exists() and not options.overwrite:
         raise CorpusError(f"{output} exists; pass --overwrite to compute it again")
     with state.main_process_first():  # the main process converts the input into the datasets cache, then the others
-        dataset = load_articles(options.input, input_format, options.text_column, options.id_column)
+        dataset = load_input_rows(options.input, input_format, options.text_column, options.id_column)
     job = {"input": str(Path(options.input).resolve()), "rows": len(dataset), "processes": state.num_processes,
            "model": str(options.model or "default"), "backend": options.backend, "threshold": options.threshold,
            "text_column": options.text_column, "id_column": options.id_column}

@@ -10,11 +10,9 @@ from pathlib import Path
 from huggingface_hub import snapshot_download
 from huggingface_hub.errors import HFValidationError
 
-logger = logging.getLogger(__name__)
+from .model_folder import CONFIG_FILE, HUB_PATTERNS, check_model_dir
 
-# What a saved extractor needs: weights (safetensors only, never pickle), config, schema and reports (json, yaml),
-# tokenizer files, the card. Checkpoint folders and optimizer states are never published, so never asked for.
-MODEL_FILES = ["*.safetensors", "*.json", "*.yaml", "*.md", "vocab.txt", "merges.txt", "*.model"]
+logger = logging.getLogger(__name__)
 
 
 def resolve_model_dir(name_or_path: str | Path, revision: str | None = None) -> Path:
@@ -36,7 +34,7 @@ def resolve_model_dir(name_or_path: str | Path, revision: str | None = None) -> 
     if path.is_dir():
         return check_model_dir(path)
     try:
-        folder = Path(snapshot_download(str(name_or_path), revision=revision, allow_patterns=MODEL_FILES))
+        folder = Path(snapshot_download(str(name_or_path), revision=revision, allow_patterns=list(HUB_PATTERNS)))
     except HFValidationError as error:
         raise FileNotFoundError(f"model {str(name_or_path)!r} is not a folder and not a valid hub model id "
                                 f"({error}); {accepted}") from None
@@ -46,35 +44,11 @@ def resolve_model_dir(name_or_path: str | Path, revision: str | None = None) -> 
         raise FileNotFoundError(f"model {str(name_or_path)!r} is not a folder and could not be fetched from the hub"
                                 f"{at} ({type(error).__name__}); {accepted} (set HF_TOKEN for a private one)"
                                 ) from error
-    if not (folder / "config.json").is_file():
-        raise FileNotFoundError(f"hub repo {str(name_or_path)!r} has no config.json, so it holds no model; {accepted}")
+    if not (folder / CONFIG_FILE).is_file():
+        raise FileNotFoundError(f"hub repo {str(name_or_path)!r} has no {CONFIG_FILE}, so it holds no model; "
+                                f"{accepted}")
     logger.info("model %s%s fetched into %s", name_or_path, f"@{revision}" if revision else "", folder)
     return check_model_dir(folder)
-
-
-def check_model_dir(folder: Path) -> Path:
-    """``folder`` when it holds a config and safetensors weights; else an error saying what is missing. Pickled weights
-    (``pytorch_model.bin``) are refused: loading a pickle can run code, so the error says how to convert them.
-
-    Example:
-        >>> check_model_dir(Path("inference/default_model"))  # doctest: +SKIP
-        PosixPath('inference/default_model')
-    """
-    weights = any(folder.glob("model*.safetensors"))
-    pickles = sorted(p.name for p in folder.glob("*.bin"))
-    if not weights and pickles:
-        raise ValueError(f"model folder {folder} holds {', '.join(pickles)} (a pickle, which can run code when "
-                         "loaded) and no model.safetensors; only safetensors weights are loaded. If you trust the "
-                         "file, convert it once: python -c \"from inference import EventClaimModel; "
-                         f"EventClaimModel.from_pretrained('{folder}', use_safetensors=False).save_pretrained("
-                         f"'{folder}')\" (save_pretrained writes model.safetensors)")
-    missing = [name for name, there in (("config.json", (folder / "config.json").is_file()),
-                                        ("model.safetensors", weights)) if not there]
-    if missing:
-        raise FileNotFoundError(f"model folder {folder} has no {' and no '.join(missing)}, so it holds no model; "
-                                "accepted: a folder saved by training or training.ship (config.json, "
-                                "model.safetensors, the tokenizer)")
-    return folder
 
 
 @contextmanager

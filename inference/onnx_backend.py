@@ -35,11 +35,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .backends import BACKENDS, INT8_RECIPE, check_backend, resolve_device
+from .backends import INT8_RECIPE, resolve_device
 from .int8 import calibration_windows, default_calibration_texts, quantize_int8, windows_digest
 from .modeling import EventClaimModel, EventClaimOutput
 
-__all__ = ["BACKENDS", "OnnxModel", "check_backend", "export_onnx", "onnx_file", "resolve_device"]
+__all__ = ["OnnxModel", "export_onnx", "onnx_file"]
 
 logger = logging.getLogger(__name__)
 

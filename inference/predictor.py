@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 from transformers import AutoTokenizer
 
 from .alignment import TokenizedText, Window, decode_word_tags, plan_windows, tokenize_texts
+from .backends import resolve_device
 from .claim_frames import CUE_CANDIDATE, ArticleWords, Frame, decode_frames, frame_choice, frame_of
 from .decoding import (
     allowed_transitions,
@@ -30,9 +31,9 @@ from .decoding import (
 )
 from .document import Argument, Article, Entity, Event, Span
 from .hub import resolve_model_dir
+from .model_folder import SCHEMA_FILE
 from .modeling import EventClaimModel
-from .onnx_backend import OnnxModel, resolve_device
-from .schema import SCHEMA_FILE, LabelSchema
+from .schema import LabelSchema
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +111,8 @@ class Predictor:
         model = EventClaimModel.from_pretrained(path, dtype=dtype, use_safetensors=True)  # never a pickle
         tokenizer = AutoTokenizer.from_pretrained(path)
         if backend != "torch":  # int8 calibrates on text: it needs the tokenizer
+            from .onnx_backend import OnnxModel  # here: a torch predictor loads no ONNX code
+
             model = OnnxModel(model, int8=backend == "onnx-int8", tokenizer=tokenizer)
         schema = LabelSchema.load(path) if (Path(path) / SCHEMA_FILE).is_file() else None
         return cls(model, tokenizer, schema, **kwargs)

@@ -9,7 +9,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-SCHEMA_FILE = "schema.json"
+from .model_folder import SCHEMA_FILE
 
 # M2E2's 8 ACE event types and the roles its arguments take, per type.
 M2E2_ROLES: dict[str, list[str]] = {

@@ -23,8 +23,8 @@ from inference.modeling import EventClaimConfig
 from inference.predictor import Predictor
 from inference.schema import LabelSchema
 from tests.conftest import make_tiny_model
-from training.collator import WindowCollator
-from training.features import article_windows
+from training.data.collator import WindowCollator
+from training.data.features import article_windows
 
 FRAMES = {"frame_labels": LabelSchema.default().frame_labels, "claim_decoding": "frames"}
 

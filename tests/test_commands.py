@@ -8,8 +8,8 @@ import json
 import pytest
 
 from tests.conftest import FIXTURES
+from training.data.importers import FORMATS
 from training.evaluate import main as evaluate_main
-from training.importers import FORMATS
 
 COMMANDS = ["training.train", "training.evaluate", "training.calibration", "training.ship", "training.publish",
             "training.prepare_data"]

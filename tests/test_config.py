@@ -3,8 +3,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from training.config import CONFIG_FILE, load_config
-from training.importers.event_mapping import DEFAULT_EVENT_MAPPING, load_event_mapping
+from inference.model_folder import TRAINING_CONFIG_FILE
+from training.config import load_config
+from training.data.importers.event_mapping import DEFAULT_EVENT_MAPPING, load_event_mapping
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +40,7 @@ def test_defaults_fill_in_and_round_trip(tmp_path):
     assert config.model.model_name_or_path == "all-MiniLM-L6-v2"
     assert config.training_arguments().learning_rate == 1.0e-5
     saved = config.save(tmp_path)
-    assert saved.name == CONFIG_FILE
+    assert saved.name == TRAINING_CONFIG_FILE
     assert load_config(saved) == config
 
 

@@ -17,9 +17,9 @@ from inference.results import Extraction
 from inference.schema import LabelSchema
 from tests.conftest import make_tiny_model
 from tests.test_features import windows
-from training.collator import WindowCollator
-from training.importers import detect_format, load_articles
-from training.partial_labels import TriggerLexicon, mask_unlabelled_triggers
+from training.data.collator import WindowCollator
+from training.data.importers import detect_format, load_articles
+from training.data.partial_labels import TriggerLexicon, mask_unlabelled_triggers
 
 ENTITY_LABELS = LabelSchema.default().entity_labels
 

@@ -2,8 +2,8 @@ from collections import Counter
 
 from inference.alignment import IGNORE_INDEX
 from inference.document import Argument, Article, Event, Span
-from training.collator import WindowCollator
-from training.features import article_windows, build_dataset
+from training.data.collator import WindowCollator
+from training.data.features import article_windows, build_dataset
 
 
 def windows(article, model, tokenizer, max_length=32, stride=8, max_triggers=4):

@@ -9,8 +9,8 @@ import logging
 import pytest
 
 from inference.document import DataError, read_jsonl
-from training.importers import load_articles, load_paths, parse_ann
-from training.importers.brat import logical_lines
+from training.data.importers import load_articles, load_paths, parse_ann
+from training.data.importers.brat import logical_lines
 
 TEXT = "Police said two people were killed."
 GOOD = {"id": "ok", "text": TEXT, "events": [{"type": "Life:Die", "trigger": {"start": 28, "end": 34}}]}
@@ -92,7 +92,7 @@ def test_empty_brat_folder_is_an_error(tmp_path):
 
 def test_input_whose_every_item_was_skipped_is_a_warning(tmp_path, caplog):
     (tmp_path / "doc.ann").write_text("T1\tSource 0 6\tPolice\n")  # no doc.txt beside it
-    with caplog.at_level(logging.WARNING, logger="training.importers.checks"):
+    with caplog.at_level(logging.WARNING, logger="training.data.importers.checks"):
         articles, report = load_articles(tmp_path, format="brat", errors="skip")
     assert articles == [] and report
     assert "no articles left: everything in it was skipped" in caplog.text

@@ -15,7 +15,8 @@ import torch
 from inference import api
 from inference.__main__ import main
 from inference.api import extract, load_predictor
-from inference.backends import RECORD_FILE, default_backend, weights_digest
+from inference.backends import default_backend
+from inference.model_folder import BACKENDS_FILE, weights_sha256
 from tests.conftest import ROOT
 
 TEXT = "Police said on Monday that two people were killed in Gaza. Witnesses told AFP the jets hit the city."
@@ -172,9 +173,9 @@ def test_int8_export_warns_of_nothing(tiny_model_dir, fresh, capfd, caplog):
 def gated(folder, passed: list[str]) -> None:
     from inference.backends import INT8_RECIPE
 
-    record = {"passed": passed, "default": passed[-1], "weights_sha256": weights_digest(folder),
+    record = {"passed": passed, "default": passed[-1], "weights_sha256": weights_sha256(folder),
               "int8_recipe": INT8_RECIPE}
-    (folder / RECORD_FILE).write_text(json.dumps(record), encoding="utf-8")
+    (folder / BACKENDS_FILE).write_text(json.dumps(record), encoding="utf-8")
 
 
 def test_default_backend_is_the_fastest_that_passed_the_gate(tiny_model_dir, tmp_path, fresh, monkeypatch, caplog):
@@ -189,7 +190,7 @@ def test_default_backend_is_the_fastest_that_passed_the_gate(tiny_model_dir, tmp
     assert load_predictor(folder, backend="torch") is not predictor  # backend= still chooses
     gated(folder, ["torch", "onnx"])
     assert default_backend(folder, "cpu") == "onnx"
-    (folder / RECORD_FILE).write_text(json.dumps({"passed": ["onnx"], "weights_sha256": "0" * 64}))
+    (folder / BACKENDS_FILE).write_text(json.dumps({"passed": ["onnx"], "weights_sha256": "0" * 64}))
     assert default_backend(folder, "cpu") == "torch"  # measured on other weights: says nothing about these
     gated(folder, ["torch", "onnx", "onnx-int8"])
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # the onnx extra missing: torch, said once
@@ -200,7 +201,7 @@ def test_default_backend_is_the_fastest_that_passed_the_gate(tiny_model_dir, tmp
 
 
 def test_the_shipped_model_records_its_gate():
-    record = json.loads((ROOT / "inference" / "default_model" / RECORD_FILE).read_text(encoding="utf-8"))
-    assert record["weights_sha256"] == weights_digest(ROOT / "inference" / "default_model")
+    record = json.loads((ROOT / "inference" / "default_model" / BACKENDS_FILE).read_text(encoding="utf-8"))
+    assert record["weights_sha256"] == weights_sha256(ROOT / "inference" / "default_model")
     assert record["data"] == ["data/release/dev.jsonl"] and record["default"] in record["passed"]
     assert all(record["overall_f1"][b] >= record["overall_f1"]["torch"] - 0.5 for b in record["passed"])

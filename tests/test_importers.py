@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from inference.document import Article, DataError, read_jsonl, write_jsonl
-from training.importers import (
+from training.data.importers import (
     BratMapping,
     ImportReport,
     detect_format,
@@ -18,7 +18,7 @@ from training.importers import (
     read_brat_dir,
     read_polnear,
 )
-from training.importers.brat import logical_lines
+from training.data.importers.brat import logical_lines
 from training.prepare_data import prepare, split
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from inference.document import Article, DataError
-from training.importers import detect_format, load_articles, read_rams, read_wikievents
-from training.importers.event_mapping import DEFAULT_EVENT_MAPPING, EventMapping, load_event_mapping
-from training.importers.rams import head_word
+from training.data.importers import detect_format, load_articles, read_rams, read_wikievents
+from training.data.importers.event_mapping import DEFAULT_EVENT_MAPPING, EventMapping, load_event_mapping
+from training.data.importers.rams import head_word
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 

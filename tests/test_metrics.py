@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from inference.document import Argument, Article, Claim, Entity, Event, Span
-from training.report import format_summary, write_report
-from training.span_metrics import METRIC_PATH, TASKS, flat_metrics, load_seqeval, span_scores
+from training.evaluation.report import format_summary, write_report
+from training.evaluation.span_metrics import METRIC_PATH, TASKS, flat_metrics, load_seqeval, span_scores
 
 TEXT = "Police arrested two men in Paris after the attack, the ministry said."
 NESTED = "Officials said the mayor told reporters the bridge was safe."

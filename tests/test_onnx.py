@@ -14,7 +14,8 @@ pytest.importorskip("onnx", reason='backend="onnx" is optional: pip install -e "
 from inference import api, onnx_backend  # noqa: E402
 from inference.__main__ import main  # noqa: E402
 from inference.api import extract, load_predictor  # noqa: E402
-from inference.onnx_backend import OnnxModel, resolve_device  # noqa: E402
+from inference.backends import resolve_device  # noqa: E402
+from inference.onnx_backend import OnnxModel  # noqa: E402
 from inference.predictor import Predictor  # noqa: E402
 from tests.conftest import make_sharp_model, make_tiny_model, without_scores  # noqa: E402
 

@@ -9,9 +9,9 @@ import training
 from inference.api import DEFAULT_MODEL
 from inference.int8 import CALIBRATION_FILE
 from tests.conftest import ROOT
-from training.importers.event_mapping import DEFAULT_EVENT_MAPPING
+from training.data.importers.event_mapping import DEFAULT_EVENT_MAPPING
+from training.evaluation.span_metrics import METRIC_PATH
 from training.model_card import TEMPLATE
-from training.span_metrics import METRIC_PATH
 
 PACKAGES = {"inference": Path(inference.__file__).parent, "training": Path(training.__file__).parent}
 

@@ -12,6 +12,7 @@ import base64
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -26,17 +27,19 @@ import pytest
 import torch
 from huggingface_hub import ModelCard, constants
 from safetensors.torch import load_file
+from transformers import TrainingArguments
 
 from inference import Predictor, extract
 from inference.hub import resolve_model_dir
 from inference.schema import LabelSchema
 from tests.conftest import ROOT, make_tiny_model
 from training.config import load_config
-from training.evaluation import evaluate_articles
+from training.evaluation.report import write_report
+from training.evaluation.scoring import evaluate_articles
 from training.model_card import EVENT_EXAMPLES, render_model_card, write_model_card
 from training.publish import PublishError, collect_uploads, main, publish
-from training.report import write_report
 from training.train import build_model
+from training.trainer import ExtractionTrainer
 
 TOKEN = "hf_FakeTokenForLoopbackTests0123456789"
 REPO = "acme/news-extractor"
@@ -361,6 +364,34 @@ def test_publish_to_a_new_branch(hub_env, published, model_dir):
     assert hub_env.repos[REPO]["branches"]["v1"] == commit.oid
     assert hub_env.commits[-1]["revision"] == "v1" and hub_env.commits[-1]["summary"] == "release v1"
     assert set(hub_env.commits[-1]["files"]) == UPLOADED
+
+
+def test_trainer_push_to_hub_publishes_the_model_folder_with_this_projects_card(hub_env, model_dir, tmp_path,
+                                                                              tokenizer):
+    run = tmp_path / "run"
+    shutil.copytree(model_dir, run / "model")  # where training.train saves the model: ExtractionTrainer.model_dir
+    args = TrainingArguments(str(run), hub_model_id="acme/pushed", report_to="none", use_cpu=True)
+    trainer = ExtractionTrainer(model=make_tiny_model(tokenizer), args=args, schema=LabelSchema.default(),
+                                processing_class=tokenizer)
+    commit = trainer.push_to_hub(commit_message="from the trainer")
+    last = hub_env.commits[-1]
+    assert last["repo"] == "acme/pushed" and last["summary"] == "from the trainer" and commit.oid
+    assert set(last["files"]) == UPLOADED  # the allow-list: no training_args.bin, no checkpoints, no predictions
+    card = ModelCard(last["files"]["README.md"].decode())
+    assert card.data.model_name == "acme/pushed" and "## Training procedure" in card.text  # ours, not the Trainer's
+
+    trainer.create_model_card()  # what Trainer.push_to_hub would call: our card, into the model folder
+    assert ModelCard.load(run / "model" / "README.md").data.model_name == "acme/pushed"
+    assert not (run / "README.md").exists()
+
+
+def test_trainer_enforces_the_arguments_the_code_depends_on(tokenizer, tmp_path, caplog):
+    args = TrainingArguments(str(tmp_path), remove_unused_columns=True, report_to="none", use_cpu=True)
+    with caplog.at_level(logging.WARNING, logger="training.trainer"):
+        trainer = ExtractionTrainer(model=make_tiny_model(tokenizer), args=args, schema=LabelSchema.default())
+    assert trainer.args.remove_unused_columns is False and trainer.args.include_num_input_tokens_seen == "non_padding"
+    assert "remove_unused_columns=True" in caplog.text and "overridden with remove_unused_columns=False" in caplog.text
+    assert args.remove_unused_columns is True  # the caller's arguments are left as they were
 
 
 def _break(folder: Path, case: str) -> tuple[str, str]:

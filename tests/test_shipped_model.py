@@ -8,10 +8,11 @@ from pathlib import Path
 from huggingface_hub import ModelCard
 
 from inference.api import DEFAULT_MODEL
+from inference.model_folder import EVAL_REPORT_FILE, EVAL_RESULTS_FILE, weights_sha256
 from tests.conftest import FIXTURES, ROOT
 from tests.test_publish import model_dir  # noqa: F401 (a fixture: a model folder with every file training writes)
+from training.evaluation.report import format_summary
 from training.model_card import render_model_card
-from training.report import JSON_FILE, MARKDOWN_FILE, format_summary, weights_sha256
 from training.ship import main, ship
 
 REGENERATE = "python -m training.ship --reevaluate --data data/release/test.jsonl"
@@ -21,13 +22,13 @@ def check_describes_its_weights(folder: Path) -> dict:
     """Assert that eval_results.{json,md} and the card of ``folder`` name the sha256 of its weights, and that the
     card's figures are those of eval_results.json; returns the results."""
     sha = weights_sha256(folder)
-    results = json.loads((folder / JSON_FILE).read_text(encoding="utf-8"))
+    results = json.loads((folder / EVAL_RESULTS_FILE).read_text(encoding="utf-8"))
     assert results["meta"].get("weights_sha256") == sha, f"{folder}: results of other weights; run {REGENERATE}"
-    assert sha in (folder / MARKDOWN_FILE).read_text(encoding="utf-8")
+    assert sha in (folder / EVAL_REPORT_FILE).read_text(encoding="utf-8")
     card = ModelCard.load(folder / "README.md")
     assert f"sha256 `{sha}`" in card.text, f"{folder}: the card describes other weights; run {REGENERATE}"
     assert card.data.eval_results == render_model_card(folder, card.data.model_name).data.eval_results, \
-        f"{folder}: the card's figures are not those of {JSON_FILE}; run {REGENERATE}"
+        f"{folder}: the card's figures are not those of {EVAL_RESULTS_FILE}; run {REGENERATE}"
     return results
 
 
@@ -45,6 +46,7 @@ def test_ship_evaluates_the_shipped_weights_and_records_their_hash(model_dir, tm
     assert results["meta"]["data"] == [str(FIXTURES / "articles.jsonl")]
     assert not (tmp_path / "eval").exists()
 
-    (out / JSON_FILE).write_text(json.dumps({**results, "meta": {**results["meta"], "weights_sha256": "0" * 64}}))
+    stale = {**results, "meta": {**results["meta"], "weights_sha256": "0" * 64}}
+    (out / EVAL_RESULTS_FILE).write_text(json.dumps(stale))
     main(["--reevaluate", "--out", str(out)])  # on the data the shipped results name
     check_describes_its_weights(out)

@@ -1,13 +1,14 @@
 """Training, evaluation and data import for the news event and claim extractor.
 
-Layout, in the order data flows: ``importers`` (corpora -> articles) -> ``features`` and ``collator`` (articles ->
-labelled windows) -> ``config``, ``trainer`` and ``train`` (fine-tuning) -> ``span_metrics``, ``evaluation``,
-``report`` and ``evaluate`` (span-level F1). Training imports ``inference``, never the reverse.
+The top level holds the commands (``python -m training.prepare_data``, ``train``, ``calibration``, ``evaluate``,
+``backend_gate``, ``ship``, ``publish``) and the training stage (``config``, ``trainer``, ``checkpoints``); the stages
+before and after it are packages: ``data`` (corpora -> articles -> labelled windows) and ``evaluation`` (span-level
+F1 and its reports). Training imports ``inference``, never the reverse.
 """
 
 from .config import DataConfig, ExperimentConfig, ModelConfig, load_config
-from .importers import load_articles
-from .span_metrics import flat_metrics, span_scores
+from .data.importers import load_articles
+from .evaluation.span_metrics import flat_metrics, span_scores
 
 __all__ = ["DataConfig", "ExperimentConfig", "ModelConfig", "flat_metrics", "load_articles", "load_config",
            "span_scores"]

@@ -17,14 +17,16 @@ backend is a decision, and test stays for the final score.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import platform
 from collections.abc import Sequence
 from pathlib import Path
 
-from inference.backends import BACKENDS, FASTEST_FIRST, GATE_POINTS, INT8_RECIPE, RECORD_FILE, weights_digest
+from inference.backends import BACKENDS, FASTEST_FIRST, GATE_POINTS, INT8_RECIPE
+from inference.model_folder import BACKENDS_FILE, weights_sha256
+
+from .cli import command_parser, setup_logging
 
 logger = logging.getLogger("training.backend_gate")
 
@@ -41,9 +43,9 @@ def backend_f1(model_dir: str | Path, data: Sequence[str | Path], backends: Sequ
     from inference import Predictor
     from inference.hub import quiet_weight_loading
 
-    from .evaluation import evaluate_articles
-    from .importers import load_paths
-    from .span_metrics import flat_metrics
+    from .data.importers import load_paths
+    from .evaluation.scoring import evaluate_articles
+    from .evaluation.span_metrics import flat_metrics
 
     gold = load_paths([str(path) for path in data], "auto")
     scores = {}
@@ -63,7 +65,7 @@ def gate_record(model_dir: str | Path, data: Sequence[str | Path], f1: dict[str,
     passed = [b for b in f1 if f1[b] >= f1["torch"] - GATE_POINTS]
     return {"data": [str(path) for path in data], "articles": articles, "overall_f1": f1, "gate_points": GATE_POINTS,
             "passed": passed, "default": next(b for b in FASTEST_FIRST if b in passed),
-            "weights_sha256": weights_digest(model_dir), "int8_recipe": INT8_RECIPE,
+            "weights_sha256": weights_sha256(model_dir), "int8_recipe": INT8_RECIPE,
             "measured_with": {"torch": torch.__version__, "onnxruntime": onnxruntime.__version__,
                               "machine": platform.machine()}}
 
@@ -77,19 +79,18 @@ def measure_gate(model_dir: str | Path, data: Sequence[str | Path]) -> dict:
     """
     f1, articles = backend_f1(model_dir, data)
     record = gate_record(model_dir, data, f1, articles)
-    (Path(model_dir) / RECORD_FILE).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    (Path(model_dir) / BACKENDS_FILE).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     logger.info("passed the %.1f-point gate: %s; default backend: %s", GATE_POINTS, ", ".join(record["passed"]),
                 record["default"])
     return record
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m training.backend_gate", description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = command_parser("training.backend_gate", __doc__)
     parser.add_argument("--model", required=True, help="Model folder; backends.json is written into it.")
     parser.add_argument("--data", nargs="+", required=True, help="Held-out gold articles (the dev split).")
     options = parser.parse_args(argv)
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    setup_logging()
     print(json.dumps(measure_gate(options.model, options.data), indent=1))
 
 

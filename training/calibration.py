@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from inference.document import Article
 from inference.predictor import Predictor
 
-from .cli import command_parser
-from .evaluation import evaluate_articles
-from .importers import FORMATS, load_paths
+from .cli import command_parser, setup_logging
+from .data.importers import FORMATS, load_paths
+from .evaluation.scoring import evaluate_articles
 
 logger = logging.getLogger("training.calibration")
 
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--format", default="auto", choices=["auto", *FORMATS],
                         help="Input format; auto detects it from the path.")
     options = parser.parse_args(argv)
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    setup_logging()
     predictor = Predictor.from_pretrained(options.model)
     chosen = calibrate_thresholds(predictor, load_paths(options.data, options.format))
     save_thresholds(predictor)

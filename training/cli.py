@@ -1,8 +1,10 @@
-"""What every ``python -m training.*`` command line shares: its name in the help, and defaults shown in it."""
+"""What every ``python -m training.*`` command line shares: its name in the help, defaults shown in it, and its logs."""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 
 
 class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -27,3 +29,17 @@ def command_parser(module: str, doc: str) -> argparse.ArgumentParser:
     """
     return argparse.ArgumentParser(prog=f"python -m {module}", description=doc.splitlines()[0],
                                    formatter_class=DefaultsHelpFormatter)
+
+
+def setup_logging() -> None:
+    """INFO logs from the main process, only warnings from the others, in one format for every command (as the
+    transformers examples do with ``TrainingArguments.get_process_log_level``).
+
+    Example:
+        >>> setup_logging()  # doctest: +SKIP
+    """
+    # torchrun and accelerate launch set RANK in every process they start; without it, this is the only process.
+    rank = int(os.environ.get("RANK", "0"))
+    where = f" [rank {rank}]" if rank else ""
+    logging.basicConfig(format=f"%(asctime)s %(levelname)s %(name)s{where}: %(message)s",
+                        level=logging.INFO if rank == 0 else logging.WARNING)

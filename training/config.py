@@ -23,9 +23,8 @@ from typing import Any
 import yaml
 from transformers import TrainingArguments
 
+from inference.model_folder import TRAINING_CONFIG_FILE
 from inference.modeling import ARGUMENT_DECODINGS, CLAIM_DECODINGS
-
-CONFIG_FILE = "training_config.yaml"
 
 
 @dataclass
@@ -48,7 +47,7 @@ class DataConfig:
         default_factory=list,
         metadata={"help": "Corpora (an importer's meta['corpus'], e.g. m2e2) whose events are not all labelled: a word "
                           "labelled a one-word trigger often enough there is not taught as 'no trigger' where it is "
-                          "unlabelled (training/partial_labels.py)."},
+                          "unlabelled (training/data/partial_labels.py)."},
     )
     unlabelled_trigger_min_count: int = field(
         default=3, metadata={"help": "Times a word must be a labelled one-word trigger to be masked elsewhere."}
@@ -167,7 +166,7 @@ class ExperimentConfig:
 
     def save(self, directory: str | Path) -> Path:
         """Write the resolved config (every default filled in) as YAML that :func:`load_config` reads back."""
-        path = Path(directory) / CONFIG_FILE
+        path = Path(directory) / TRAINING_CONFIG_FILE
         resolved = {"data": dataclasses.asdict(self.data), "model": dataclasses.asdict(self.model),
                     "training": self.training}
         path.write_text(yaml.safe_dump(resolved, sort_keys=False), encoding="utf-8")

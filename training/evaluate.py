@@ -21,17 +21,17 @@ from pathlib import Path
 
 from inference.document import write_jsonl
 from inference.hub import resolve_model_dir
+from inference.model_folder import RUN_MODEL_SUBDIR, weights_sha256
 from inference.predictor import Predictor
 
-from .cli import command_parser
-from .evaluation import evaluate_articles
-from .importers import FORMATS, load_paths
-from .report import format_summary, weights_sha256, write_report
+from .cli import command_parser, setup_logging
+from .data.importers import FORMATS, load_paths
+from .evaluation.report import format_summary, write_report
+from .evaluation.scoring import evaluate_articles
 
 logger = logging.getLogger("training.evaluate")
 
 EVAL_DIR = Path("eval")
-RUN_MODEL_SUBDIR = "model"  # training writes OUTPUT_DIR/model: the run's folder names it better
 
 
 def default_output_dir(model: str | Path) -> Path:
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--stride", type=int, default=None, help="Tokens shared by windows (default: as trained).")
     parser.add_argument("--predictions", action="store_true", help="Also write predictions.jsonl.")
     options = parser.parse_args(argv)
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    setup_logging()
     return evaluate_model(options.model, options.data, options.output_dir or default_output_dir(options.model),
                           options.format, options.predictions, device=options.device, batch_size=options.batch_size,
                           window=options.window, stride=options.stride)

@@ -17,16 +17,21 @@ import yaml
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from inference.backbone import DEFAULT_BACKBONE
+from inference.model_folder import (
+    CARD_FILE,
+    EVAL_RESULTS_FILE,
+    TRAIN_RESULTS_FILE,
+    TRAINING_ARGS_FILE,
+    TRAINING_CONFIG_FILE,
+)
 from inference.modeling import EventClaimConfig
 from inference.schema import LabelSchema
 
-from .config import CONFIG_FILE
-from .report import JSON_FILE, TITLES, percent
-from .span_metrics import TASKS
+from .evaluation.report import TITLES, percent
+from .evaluation.span_metrics import TASKS
 
 # The top-level model_card.md, through a link inside the package: a wheel install has no source tree around it.
 TEMPLATE = Path(__file__).parent / "resources" / "model_card.md"
-CARD_FILE = "README.md"
 # The public corpora a model may be trained on, by the ``corpus`` their importers write into each article's meta.
 TRAINING_DATA = {
     "polnear": ("PolNeAR v1.0.0", "political news attribution relations (networkdynamics/PolNeAR): US political news "
@@ -118,10 +123,10 @@ def render_model_card(model_dir: str | Path, model_id: str | None = None) -> Mod
     """
     model_dir = Path(model_dir)
     model_id = model_id or model_dir.resolve().parent.name
-    config = yaml.safe_load((model_dir / CONFIG_FILE).read_text(encoding="utf-8"))
-    train = json.loads((model_dir / "train_results.json").read_text(encoding="utf-8"))
-    training_args = _read_json(model_dir / "training_args.json")
-    evaluation = _read_json(model_dir / JSON_FILE)
+    config = yaml.safe_load((model_dir / TRAINING_CONFIG_FILE).read_text(encoding="utf-8"))
+    train = json.loads((model_dir / TRAIN_RESULTS_FILE).read_text(encoding="utf-8"))
+    training_args = _read_json(model_dir / TRAINING_ARGS_FILE)
+    evaluation = _read_json(model_dir / EVAL_RESULTS_FILE)
     model_config = EventClaimConfig.from_pretrained(model_dir)
     schema = LabelSchema.load(model_dir)
 

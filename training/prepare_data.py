@@ -23,8 +23,8 @@ from pathlib import Path
 
 from inference.document import Article, write_jsonl
 
-from .cli import command_parser
-from .importers import ImportReport, load_articles
+from .cli import command_parser, setup_logging
+from .data.importers import ImportReport, load_articles
 
 logger = logging.getLogger("training.prepare_data")  # not __name__: run with -m, that is "__main__"
 
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--shared", type=Path, default=Path("../shared/data"), help="Folder of the corpora.")
     parser.add_argument("--out", type=Path, default=Path("data/release"), help="Where to write the splits.")
     options = parser.parse_args(argv)
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    setup_logging()
     prepare(options.shared, options.out)
 
 

@@ -23,29 +23,14 @@ from huggingface_hub import CommitInfo, CommitOperationAdd, HfApi, get_token
 from huggingface_hub.errors import HFValidationError
 from huggingface_hub.utils import validate_repo_id
 
+from inference.model_folder import CARD_FILE, CONFIG_FILE, PUBLISHED, REQUIRED_TO_PUBLISH
 from inference.modeling import EventClaimConfig
-from inference.schema import SCHEMA_FILE
 
-from .cli import command_parser
-from .config import CONFIG_FILE
-from .model_card import CARD_FILE, render_model_card
-from .report import JSON_FILE, MARKDOWN_FILE
+from .cli import command_parser, setup_logging
+from .model_card import render_model_card
 
 logger = logging.getLogger("training.publish")
 
-WEIGHTS_FILE = "model.safetensors"
-# Files that must be there; each entry is a set of alternatives (a tokenizer saves tokenizer.json, or vocab.txt).
-REQUIRED = [
-    {WEIGHTS_FILE}, {"config.json"}, {SCHEMA_FILE}, {"tokenizer_config.json"}, {"tokenizer.json", "vocab.txt"},
-    {CONFIG_FILE}, {"train_results.json"}, {JSON_FILE},
-]
-# Everything that is uploaded when present: a fixed allow-list, so checkpoints, optimizer states, predictions and
-# anything else in the folder stay local.
-UPLOADED = [
-    WEIGHTS_FILE, "config.json", SCHEMA_FILE, "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-    "added_tokens.json", "vocab.txt", "merges.txt", CONFIG_FILE, "training_args.json", "train_results.json",
-    JSON_FILE, MARKDOWN_FILE, CARD_FILE,
-]
 # Pickle-based weight and state formats run code when loaded: a folder holding one is not published.
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt")
 
@@ -78,7 +63,8 @@ def collect_uploads(model_dir: str | Path, repo_id: str) -> list[Upload]:
         raise PublishError(f"{model_dir / pickles[0]} is a pickle file ({', '.join(pickles)} in {model_dir}); only "
                            f"safetensors weights are published: delete it, or save the model again with "
                            "save_pretrained (safetensors)")
-    missing = [" or ".join(sorted(names)) for names in REQUIRED if not any((model_dir / n).is_file() for n in names)]
+    missing = [" or ".join(sorted(names)) for names in REQUIRED_TO_PUBLISH
+               if not any((model_dir / n).is_file() for n in names)]
     if missing:
         raise PublishError(f"{model_dir} lacks {', '.join(missing)}; accepted: a folder written by "
                            "`python -m training.train` (eval_results.json comes from its test data or from "
@@ -89,15 +75,16 @@ def collect_uploads(model_dir: str | Path, repo_id: str) -> list[Upload]:
     except HFValidationError as error:
         raise PublishError(f"--repo-id {repo_id!r} is not a hub model id ({error}); accepted: ORG/NAME or USER/NAME"
                            ) from None
-    uploads = {name: Upload(name, (model_dir / name).read_bytes()) for name in UPLOADED if (model_dir / name).is_file()}
-    raw_config = json.loads(uploads["config.json"].content)
+    uploads = {name: Upload(name, (model_dir / name).read_bytes())
+               for name in PUBLISHED if (model_dir / name).is_file()}
+    raw_config = json.loads(uploads[CONFIG_FILE].content)
     if raw_config.get("model_type") != EventClaimConfig.model_type:
-        raise PublishError(f"{model_dir / 'config.json'} has model_type {raw_config.get('model_type')!r}; accepted: "
+        raise PublishError(f"{model_dir / CONFIG_FILE} has model_type {raw_config.get('model_type')!r}; accepted: "
                            f"{EventClaimConfig.model_type!r} (a folder saved by training)")
     if "id2label" not in raw_config:
         # Saved before configs named their labels: the reloaded config fills id2label in, nothing else changes.
         config = EventClaimConfig.from_pretrained(model_dir)
-        uploads["config.json"] = Upload("config.json", config.to_json_string().encode())
+        uploads[CONFIG_FILE] = Upload(CONFIG_FILE, config.to_json_string().encode())
     uploads[CARD_FILE] = Upload(CARD_FILE, str(render_model_card(model_dir, model_id=repo_id)).encode())
     left_out = sorted(p.name for p in model_dir.iterdir() if p.name not in uploads)
     if left_out:
@@ -125,14 +112,15 @@ def describe(uploads: list[Upload], repo_id: str, revision: str) -> str:
 
 
 def push(uploads: list[Upload], repo_id: str, *, private: bool = False, revision: str | None = None,
-         commit_message: str | None = None) -> CommitInfo:
-    """Upload ``uploads`` to ``repo_id`` in one commit, creating the repo (and the branch ``revision``) if needed."""
-    token = get_token()  # HF_TOKEN or the stored login; only ever handed to the scan below, never logged
+         commit_message: str | None = None, token: str | None = None) -> CommitInfo:
+    """Upload ``uploads`` to ``repo_id`` in one commit, creating the repo (and the branch ``revision``) if needed.
+    ``token`` defaults to ``HF_TOKEN`` or the stored login."""
+    token = token or get_token()  # only ever handed to the scan below and to HfApi, never logged
     if token is None:
         raise PublishError("no Hugging Face token: set HF_TOKEN or run `hf auth login` (or use --dry-run)")
     check_no_token(uploads, token)
     target = revision or "main"
-    api = HfApi()  # no token argument: huggingface_hub reads HF_TOKEN or the stored login itself
+    api = HfApi(token=token)
     # private=None leaves a new repo to the namespace's default (public for a user, an org may make it private).
     repo = api.create_repo(repo_id, private=True if private else None, exist_ok=True)
     logger.info("repository %s ready", repo)
@@ -146,7 +134,7 @@ def push(uploads: list[Upload], repo_id: str, *, private: bool = False, revision
 
 
 def publish(model_dir: str | Path, repo_id: str, *, private: bool = False, revision: str | None = None,
-            commit_message: str | None = None) -> CommitInfo:
+            commit_message: str | None = None, token: str | None = None) -> CommitInfo:
     """Check a trained model folder and upload it to ``repo_id`` in one commit.
 
     Example:
@@ -154,7 +142,7 @@ def publish(model_dir: str | Path, repo_id: str, *, private: bool = False, revis
         CommitInfo(commit_url='https://huggingface.co/org/news-extractor/commit/...', ...)
     """
     return push(collect_uploads(model_dir, repo_id), repo_id, private=private, revision=revision,
-                commit_message=commit_message)
+                commit_message=commit_message, token=token)
 
 
 def main(argv: list[str] | None = None) -> CommitInfo | None:
@@ -167,7 +155,7 @@ def main(argv: list[str] | None = None) -> CommitInfo | None:
     parser.add_argument("--commit-message", default=None, help="Commit message.")
     parser.add_argument("--dry-run", action="store_true", help="List what would be uploaded; send nothing.")
     options = parser.parse_args(argv)
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    setup_logging()
 
     try:
         uploads = collect_uploads(options.model, options.repo_id)

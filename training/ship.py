@@ -27,25 +27,22 @@ from pathlib import Path
 import torch
 
 from inference.api import DEFAULT_MODEL
+from inference.model_folder import EVAL_RESULTS_FILE, SHIPPED_FROM_CANDIDATE
 from inference.modeling import EventClaimModel
 
 from .backend_gate import measure_gate
-from .cli import command_parser
-from .config import CONFIG_FILE
+from .cli import command_parser, setup_logging
 from .evaluate import evaluate_model
+from .evaluation.span_metrics import flat_metrics
 from .model_card import write_model_card
-from .span_metrics import flat_metrics
 
 logger = logging.getLogger("training.ship")
 
-# Not the candidate's eval_results: those scored its fp32 weights; the shipped fp16 ones are evaluated again.
-KEPT_FILES = ["tokenizer.json", "tokenizer_config.json", "schema.json", CONFIG_FILE, "training_args.json",
-              "train_results.json"]
 SHIPPED_MODEL_ID = "newsextract default model"
 
 
 def test_results(model_dir: Path) -> dict:
-    path = model_dir / "eval_results.json"
+    path = model_dir / EVAL_RESULTS_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: evaluate the model on the test split first "
                                 "(python -m training.evaluate --model DIR --data TEST --output-dir DIR)")
@@ -55,7 +52,7 @@ def test_results(model_dir: Path) -> dict:
 def check_improvement(candidate: Path, shipped: Path) -> None:
     """Raise unless ``candidate`` scores a higher test ``overall_f1`` than ``shipped`` on the same test data."""
     new = test_results(candidate)
-    if not (shipped / "eval_results.json").is_file():
+    if not (shipped / EVAL_RESULTS_FILE).is_file():
         return
     old = test_results(shipped)
     if new["meta"]["data"] != old["meta"]["data"]:
@@ -111,7 +108,8 @@ def ship(model_dir: str | Path, out: str | Path = DEFAULT_MODEL, force: bool = F
     if out.exists():
         shutil.rmtree(out)
     model.half().save_pretrained(out)  # safetensors, config.json with dtype float16
-    for name in KEPT_FILES:
+    # Not the candidate's eval_results: those scored its fp32 weights; the shipped fp16 ones are evaluated again.
+    for name in SHIPPED_FROM_CANDIDATE:
         if (model_dir / name).is_file():
             shutil.copy2(model_dir / name, out / name)
     record_results(out, data)
@@ -137,7 +135,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="Dev articles: score every backend on them and record the default backend in "
                              "backends.json (without it, extract runs the shipped model on torch).")
     options = parser.parse_args(argv)
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    setup_logging()
     if options.reevaluate:
         record_results(options.out, options.data or test_results(Path(options.out))["meta"]["data"])
     else:

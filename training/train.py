@@ -15,34 +15,33 @@ import json
 import logging
 import time
 from collections import Counter
-from pathlib import Path
 
 from transformers import AutoConfig, AutoTokenizer, set_seed
 
 from inference.backbone import resolve_backbone
 from inference.document import Article
 from inference.hub import resolve_model_dir
+from inference.model_folder import TRAIN_RESULTS_FILE, TRAINING_ARGS_FILE
 from inference.modeling import EventClaimConfig, EventClaimModel
 from inference.predictor import Predictor
 from inference.schema import LabelSchema
 
 from .calibration import calibrate_thresholds, save_thresholds
 from .checkpoints import checkpoint_problem, last_complete_checkpoint
-from .cli import command_parser
-from .collator import WindowCollator
+from .cli import command_parser, setup_logging
 from .config import ExperimentConfig, load_config
-from .evaluation import evaluate_articles
-from .features import build_dataset
-from .importers import load_paths
-from .model_card import write_model_card
-from .partial_labels import mask_unlabelled_triggers
-from .report import format_summary, write_report
-from .trainer import ExtractionTrainer
+from .data.collator import WindowCollator
+from .data.features import build_dataset
+from .data.importers import load_paths
+from .data.partial_labels import mask_unlabelled_triggers
+from .evaluation.report import format_summary, write_report
+from .evaluation.scoring import evaluate_articles
+from .trainer import REQUIRED_ARGUMENTS, ExtractionTrainer
 
 logger = logging.getLogger("training.train")
 
-MODEL_SUBDIR = "model"
-# Sensible defaults a config may override: keep the best checkpoint by dev span F1 and count tokens for speed.
+# Sensible defaults a config may override: keep the best checkpoint by dev span F1. What the code depends on is not
+# among them: ExtractionTrainer enforces REQUIRED_ARGUMENTS.
 TRAINING_DEFAULTS = {
     "eval_strategy": "epoch",
     "save_strategy": "epoch",
@@ -50,9 +49,7 @@ TRAINING_DEFAULTS = {
     "metric_for_best_model": "overall_f1",
     "greater_is_better": True,
     "save_total_limit": 2,
-    "include_num_input_tokens_seen": "non_padding",
     "report_to": "none",
-    "remove_unused_columns": False,
 }
 
 
@@ -106,7 +103,7 @@ def train(config: ExperimentConfig, resume: str | bool | None = None, callbacks:
     ``callbacks`` (``transformers.TrainerCallback``) join the trainer's own, e.g. to time steps
     (``benchmarks/gpu_check.py``).
     """
-    config = dataclasses.replace(config, training={**TRAINING_DEFAULTS, **config.training})  # saved resolved
+    config = dataclasses.replace(config, training={**TRAINING_DEFAULTS, **config.training})
     args = config.training_arguments()
     set_seed(args.seed)
     schema = LabelSchema.default()
@@ -141,6 +138,8 @@ def train(config: ExperimentConfig, resume: str | bool | None = None, callbacks:
         head_learning_rate=config.model.head_learning_rate,
         callbacks=callbacks,
     )
+    args = trainer.args  # with REQUIRED_ARGUMENTS in force (a warning names any the config set otherwise)
+    config = dataclasses.replace(config, training={**config.training, **REQUIRED_ARGUMENTS})  # saved as it ran
     if resume is True:
         resume = last_complete_checkpoint(args.output_dir)  # logs each newer, half-written one it skips
         if resume is None:
@@ -157,7 +156,7 @@ def train(config: ExperimentConfig, resume: str | bool | None = None, callbacks:
     trainer.log_metrics("train", metrics)
     trainer.save_metrics("train", metrics)
 
-    model_dir = Path(args.output_dir) / MODEL_SUBDIR
+    model_dir = trainer.model_dir
     if trainer.is_world_process_zero():
         predictor = Predictor(trainer.model, tokenizer, schema, batch_size=args.per_device_eval_batch_size,
                               device=args.device)
@@ -169,10 +168,10 @@ def train(config: ExperimentConfig, resume: str | bool | None = None, callbacks:
         tokenizer.save_pretrained(model_dir)
         schema.save(model_dir)
         config.save(model_dir)
-        (model_dir / "training_args.json").write_text(args.to_json_string())
+        (model_dir / TRAINING_ARGS_FILE).write_text(args.to_json_string())
         # with the corpora trained on, for the model card's data section (not a metric: log_metrics prints numbers)
         results = {**metrics, "training_corpora": training_corpora(train_articles)}
-        (model_dir / "train_results.json").write_text(json.dumps(results, indent=2) + "\n")
+        (model_dir / TRAIN_RESULTS_FILE).write_text(json.dumps(results, indent=2) + "\n")
         if test_articles:
             start = time.perf_counter()
             scores, _ = evaluate_articles(predictor, test_articles, progress=True)
@@ -180,7 +179,9 @@ def train(config: ExperimentConfig, resume: str | bool | None = None, callbacks:
                     "device": str(args.device), "seconds": round(time.perf_counter() - start, 1)}
             write_report(scores, model_dir, meta)
             logger.info("test results:\n%s", format_summary(scores))
-        write_model_card(model_dir)
+        trainer.create_model_card()
+        if args.push_to_hub:
+            trainer.push_to_hub()
     # Every process waits for the first one's save and test run, then the process group is closed cleanly.
     trainer.accelerator.wait_for_everyone()
     trainer.accelerator.end_training()
@@ -193,7 +194,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--resume", nargs="?", const=True, default=None,
                         help="Resume from the last checkpoint in output_dir, or from the checkpoint folder given.")
     options = parser.parse_args(argv)
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    setup_logging()
     train(load_config(options.config), options.resume)
 
 

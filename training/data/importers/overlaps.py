@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from inference.document import Claim, Entity, Event, Span
 
-from .report import ImportReport
+from .import_report import ImportReport
 
 
 def _text_order(claim: Claim) -> list[Span]:

@@ -16,8 +16,8 @@ from inference.document import FULL_LAYERS, Argument, Article, Claim, Event, Spa
 from inference.schema import CLAIM_PARTS, LabelSchema
 
 from .brat import BratAnnotations, BratEvent, TextBound, parse_ann, read_text
+from .import_report import ImportReport, problem
 from .overlaps import drop_overlapping_claims, drop_overlapping_triggers
-from .report import ImportReport, problem
 
 logger = logging.getLogger(__name__)
 

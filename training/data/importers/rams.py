@@ -21,8 +21,8 @@ from inference.document import Article, Span
 from inference.schema import LabelSchema
 
 from .event_mapping import EventMapping, as_event_mapping, iter_documents, map_event
+from .import_report import ImportReport, problem
 from .overlaps import drop_overlapping_triggers
-from .report import ImportReport, problem
 
 PREFIX = "rams"
 DOC_KEYS = ("doc_key", "sentences", "evt_triggers", "gold_evt_links")

@@ -9,22 +9,9 @@ from pathlib import Path
 from inference.document import Article, DataError
 from inference.schema import LabelSchema
 
-from .report import ImportReport, problem
+from .import_report import ImportReport, problem
 
 logger = logging.getLogger(__name__)
-
-# What a file of each format holds, for the error on one that holds nothing.
-EXPECTED = {
-    "jsonl": 'one article per line, {"id": ..., "text": ..., "events": [...], "claims": [...]}',
-    "bio-jsonl": 'one {"tokens": [...], "labels": [...]} object per line',
-    "conll": "a token and its BIO label per line, a blank line (or -DOCSTART-) between articles",
-    "brat": "NAME.txt and NAME.ann pairs",
-    "polnear": "PolNeAR's attributions/ and texts/ folders of brat files",
-    "m2e2": "a JSON list of sentences with their event mentions",
-    "wikievents": "one KAIROS document per line",
-    "rams": "one RAMS document per line",
-}
-
 
 def check_schema(articles: Iterable[Article], schema: LabelSchema, path: str | Path,
                  lines: Iterable[int | None] | None = None) -> None:
@@ -69,19 +56,21 @@ def unique_articles(located: Iterable[tuple[str | Path, int | None, Article]], e
     return articles
 
 
-def check_not_empty(articles: list[Article], report: ImportReport, path: str | Path, format: str) -> None:
+def check_not_empty(articles: list[Article], report: ImportReport, path: str | Path, format: str, holds: str
+                    ) -> None:
     """Raise ``DataError`` when ``path`` gave no article: an empty training or test file is a mistake, not a corpus.
-    When everything in it was skipped (``errors="skip"``), that is logged as a warning instead.
+    When everything in it was skipped (``errors="skip"``), that is logged as a warning instead. ``holds`` says what a
+    file of ``format`` holds.
 
     Example:
-        >>> check_not_empty([], ImportReport(), "train.jsonl", "jsonl")  # doctest: +ELLIPSIS
+        >>> check_not_empty([], ImportReport(), "train.jsonl", "jsonl", "one article per line")
         Traceback (most recent call last):
         ...
-        inference.document.DataError: train.jsonl: no articles in it; expected (jsonl) one article per line, ...
+        inference.document.DataError: train.jsonl: no articles in it; expected (jsonl) one article per line
     """
     if articles:
         return
     if report:
         logger.warning("%s: no articles left: everything in it was skipped (%s)", path, report)
         return
-    raise DataError(f"no articles in it; expected ({format}) {EXPECTED.get(format, 'articles in this format')}", path)
+    raise DataError(f"no articles in it; expected ({format}) {holds}", path)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from inference.document import Article, iter_articles
@@ -19,21 +20,62 @@ from .bio import read_bio_jsonl, read_conll
 from .brat import BratEvent, TextBound, parse_ann
 from .brat_articles import BratMapping, read_brat_dir
 from .checks import check_not_empty, check_schema, unique_articles
+from .import_report import ImportReport
 from .m2e2 import read_m2e2
 from .polnear import read_polnear
 from .rams import read_rams
-from .report import ImportReport
 from .wikievents import read_wikievents
 from .wikievents_genarg import read_wikievents_genarg
 
 logger = logging.getLogger(__name__)
 
-FORMATS = ("jsonl", "bio-jsonl", "conll", "brat", "polnear", "m2e2", "wikievents", "wikievents-genarg", "rams")
 ERRORS = ("raise", "skip")
 
-__all__ = ["ERRORS", "FORMATS", "BratEvent", "BratMapping", "ImportReport", "TextBound", "check_schema",
-           "detect_format", "load_articles", "load_paths", "parse_ann", "read_bio_jsonl", "read_brat_dir",
-           "read_conll", "read_m2e2", "read_polnear", "read_rams", "read_wikievents", "read_wikievents_genarg"]
+
+def read_jsonl(path: str | Path, errors: str = "raise", schema: LabelSchema | None = None
+               ) -> tuple[list[Article], ImportReport]:
+    """Read our own article format, checking event types and roles against ``schema`` (default: M2E2's); an id seen
+    twice is named by both its lines.
+
+    Example:
+        >>> articles, report = read_jsonl("data/release/dev.jsonl")  # doctest: +SKIP
+    """
+    numbered = list(iter_articles(path))
+    check_schema([article for _, article in numbered], schema or LabelSchema.default(), path,
+                 [line for line, _ in numbered])
+    report = ImportReport()
+    return unique_articles(((path, line, article) for line, article in numbered), errors, report), report
+
+
+@dataclass(frozen=True)
+class Format:
+    """One input format: its reader, called as ``read(path, errors, schema)``, and what a file of it holds (for the
+    error on one that holds nothing)."""
+
+    read: Callable[[str | Path, str, LabelSchema], tuple[list[Article], ImportReport]]
+    holds: str
+
+
+# WikiEvents and RAMS map their types and roles onto the schema by the default mapping (configs/event_mapping.yaml).
+READERS = {
+    "jsonl": Format(read_jsonl, 'one article per line, {"id": ..., "text": ..., "events": [...], "claims": [...]}'),
+    "bio-jsonl": Format(read_bio_jsonl, 'one {"tokens": [...], "labels": [...]} object per line'),
+    "conll": Format(read_conll, "a token and its BIO label per line, a blank line (or -DOCSTART-) between articles"),
+    "brat": Format(read_brat_dir, "NAME.txt and NAME.ann pairs"),
+    # claims only: no event schema to check
+    "polnear": Format(lambda path, errors, schema: read_polnear(path, errors),
+                      "PolNeAR's attributions/ and texts/ folders of brat files"),
+    "m2e2": Format(read_m2e2, "a JSON list of sentences with their event mentions"),
+    "wikievents": Format(read_wikievents, "one KAIROS document per line"),
+    "wikievents-genarg": Format(read_wikievents_genarg, "one KAIROS document per line, in gen-arg's format"),
+    "rams": Format(read_rams, "one RAMS document per line"),
+}
+FORMATS = tuple(READERS)
+
+__all__ = ["ERRORS", "FORMATS", "READERS", "BratEvent", "BratMapping", "Format", "ImportReport", "TextBound",
+           "check_schema", "detect_format", "load_articles", "load_paths", "parse_ann", "read_bio_jsonl",
+           "read_brat_dir", "read_conll", "read_jsonl", "read_m2e2", "read_polnear", "read_rams", "read_wikievents",
+           "read_wikievents_genarg"]
 
 
 def detect_format(path: str | Path) -> str:
@@ -96,34 +138,11 @@ def load_articles(path: str | Path, format: str = "auto", errors: str = "raise",
     if format != "auto" and format not in FORMATS:
         raise ValueError(f"unknown format {format!r}; accepted: auto, {', '.join(FORMATS)}")
     name = detect_format(path) if format == "auto" else format
-    schema = schema or LabelSchema.default()
-    report = ImportReport()
-    lines: list[int | None] = []  # where each article starts, for the formats that say
-    if name == "jsonl":
-        numbered = list(iter_articles(path))
-        lines, articles = [line for line, _ in numbered], [article for _, article in numbered]
-        check_schema(articles, schema, path, lines)
-    elif name == "bio-jsonl":
-        articles, report = read_bio_jsonl(path, errors, schema)
-    elif name == "conll":
-        articles, report = read_conll(path, errors, schema)
-    elif name == "brat":
-        articles, report = read_brat_dir(path, errors, schema)
-    elif name == "polnear":
-        articles, report = read_polnear(path, errors)
-    elif name == "wikievents":
-        articles, report = read_wikievents(path, errors, schema, mapping=None)  # None: the default mapping config
-    elif name == "wikievents-genarg":
-        articles, report = read_wikievents_genarg(path, errors, schema, mapping=None)
-    elif name == "rams":
-        articles, report = read_rams(path, errors, schema, mapping=None)
-    else:
-        articles, report = read_m2e2(path, errors, schema)
+    articles, report = READERS[name].read(path, errors, schema or LabelSchema.default())
     for article in articles:  # a last guard: every span inside its text, whatever the importer
         article.validate()
-    articles = unique_articles(zip([path] * len(articles), lines or [None] * len(articles), articles, strict=True),
-                               errors, report)
-    check_not_empty(articles, report, path, name)
+    articles = unique_articles(((path, None, article) for article in articles), errors, report)
+    check_not_empty(articles, report, path, name, READERS[name].holds)
     logger.info("%s (%s): %d articles, %d claims, %d events", path, name, len(articles),
                 sum(len(a.claims) for a in articles), sum(len(a.events) for a in articles))
     if report:

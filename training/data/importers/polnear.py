@@ -19,7 +19,7 @@ from inference.document import Article, DataError
 
 from .brat import parse_ann, read_text
 from .brat_articles import BratMapping, to_article
-from .report import ImportReport, problem
+from .import_report import ImportReport, problem
 
 MAPPING = BratMapping(markers=frozenset({"Discuss", "Discard"}), prefix="polnear")
 

@@ -5,7 +5,7 @@ Same inputs and outputs as the hub's ``seqeval`` metric, but strict IOB2 by defa
 start with a stray ``I-``). Load it by the script's path (a directory works only if named like the script)::
 
     >>> import evaluate  # doctest: +SKIP
-    >>> seqeval = evaluate.load("training/metrics/seqeval.py")  # doctest: +SKIP
+    >>> seqeval = evaluate.load("training/evaluation/metrics/seqeval.py")  # doctest: +SKIP
     >>> seqeval.compute(predictions=[["B-cue", "O"]], references=[["B-cue", "O"]])["overall_f1"]  # doctest: +SKIP
     1.0
 """

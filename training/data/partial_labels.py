@@ -5,7 +5,7 @@ M2E2 is not exhaustively annotated: in its training articles "attack" is a label
 the same use is both an event and not one, and its precision against any fully annotated text suffers. Here a word
 (its lower-cased form) counts as a probable trigger when it is, *by itself*, a labelled trigger at least
 ``min_count`` times and at a rate of at least ``min_rate`` of its occurrences; its unlabelled occurrences are then
-added to the article's ``masked_triggers``, which training leaves out of the trigger loss (``training/features.py``).
+added to the article's ``masked_triggers``, which training leaves out of the trigger loss (``features.py``).
 Counting whole one-word triggers only matters: "at", "from", "been" and "told" are each labelled once, inside a
 multi-word trigger ("took to the streets"), and occur hundreds of times. Written here because it is a statistic of the
 training data, not something a library does.

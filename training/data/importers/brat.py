@@ -15,7 +15,7 @@ from pathlib import Path
 
 from inference.document import Span
 
-from .report import ImportReport, problem
+from .import_report import ImportReport, problem
 
 # A line that does not start with an annotation id continues the previous line: a T line's text field holds the
 # annotated text verbatim, newlines included. ``#`` notes and ``*`` equivalences may have no number.

@@ -20,8 +20,8 @@ from inference.document import Article, DataError, Entity, Event, Span
 from inference.schema import LabelSchema
 
 from .event_mapping import EventMapping, as_event_mapping, is_schema_event, iter_documents, map_event
+from .import_report import ImportReport, problem
 from .overlaps import drop_overlapping_entities, drop_overlapping_triggers
-from .report import ImportReport, problem
 
 PREFIX = "wikievents"
 DOC_KEYS = ("doc_id", "tokens", "sentences", "entity_mentions", "event_mentions")

@@ -24,8 +24,8 @@ from inference.document import Article, DataError, Event, Span
 from inference.schema import LabelSchema
 
 from .event_mapping import EventMapping, as_event_mapping, is_schema_event, iter_documents, map_event
+from .import_report import ImportReport
 from .overlaps import drop_overlapping_triggers
-from .report import ImportReport
 
 PREFIX = "wikievents"  # the same corpus (and trigger conventions) as the original format's dev file
 DOC_KEYS = ("docid", "tokens", "sentences", "event_mentions")

@@ -1,6 +1,6 @@
 """Whole-claim scores: a predicted claim counts only when its source, cue and content are all right *and* linked
-together, which the per-part scores of :mod:`training.span_metrics` cannot see (three right parts may belong to
-three different predicted claims).
+together, which the per-part scores of :mod:`.span_metrics` cannot see (three right parts may belong to three
+different predicted claims).
 
 seqeval scores spans in tag sequences, not linked tuples, so this is counted here:
 
@@ -21,12 +21,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from inference.document import Claim
 
-if TYPE_CHECKING:  # span_metrics imports this module
-    from .span_metrics import Words
+from .words import Words, prf
 
 KINDS = ("named source", "no source")
 Part = frozenset[tuple[int, int]]  # the word ranges [first, stop) of a part's fragments
@@ -54,20 +53,14 @@ def _parts_overlap(gold: Linked, pred: Linked) -> bool:
     return all(overlap(g, p) for g, p in zip(gold, pred, strict=True))
 
 
-def _prf(matched: int, gold: int, pred: int) -> dict[str, float]:
-    precision, recall = (matched / pred if pred else 0.0), (matched / gold if gold else 0.0)
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1}
-
-
 @dataclass
 class LinkedClaimCounts:
     """Claim counts gathered article by article; :meth:`scores` gives exact and overlap P/R/F1 in the shape of
-    :func:`training.span_metrics.span_scores`' tasks, scores in [0, 1].
+    :func:`training.evaluation.span_metrics.span_scores`' tasks, scores in [0, 1].
 
     Example:
         >>> from inference.document import Span
-        >>> from training.span_metrics import Words
+        >>> from training.evaluation.words import Words
         >>> counts = LinkedClaimCounts()
         >>> counts.add(Words.of("He said no."), gold=[Claim([Span(0, 2)], [Span(3, 7)], [Span(8, 10)])],
         ...            pred=[Claim([Span(0, 2)], [Span(3, 7)], [Span(8, 11)])])  # content takes in the "."
@@ -99,8 +92,8 @@ class LinkedClaimCounts:
         kinds = [kind for kind in KINDS if gold[kind] or pred[kind]]
 
         def scored(match: Counter) -> dict[str, Any]:
-            per_type = {kind: {**_prf(match[kind], gold[kind], pred[kind]), "support": gold[kind]} for kind in kinds}
-            return {**_prf(match.total(), gold.total(), pred.total()), "support": gold.total(), "per_type": per_type}
+            per_type = {kind: {**prf(match[kind], gold[kind], pred[kind]), "support": gold[kind]} for kind in kinds}
+            return {**prf(match.total(), gold.total(), pred.total()), "support": gold.total(), "per_type": per_type}
 
         return {"exact": scored(self.counts["exact"]), "overlap": scored(self.counts["overlap"]),
                 "articles": self.articles}

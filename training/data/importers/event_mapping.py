@@ -26,11 +26,11 @@ import yaml
 from inference.document import Argument, DataError, Event, Span, iter_json_lines
 from inference.schema import LabelSchema
 
-from ..config import check_keys
-from .report import ImportReport
+from ...config import check_keys
+from .import_report import ImportReport
 
 # configs/event_mapping.yaml, through a link inside the package: a wheel install has no source tree around it.
-DEFAULT_EVENT_MAPPING = Path(__file__).parents[1] / "resources" / "event_mapping.yaml"
+DEFAULT_EVENT_MAPPING = Path(__file__).parents[2] / "resources" / "event_mapping.yaml"
 CORPORA = ("wikievents", "rams")
 SECTION_KEYS = ("types", "unknown", "roles")
 

@@ -16,9 +16,7 @@ typed) are scored on ``"entities"`` articles; they are not a headline task, bein
 from __future__ import annotations
 
 import logging
-import re
 import warnings
-from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -30,10 +28,10 @@ import evaluate
 from inference.document import Article, Event, Span
 
 from .linked_claims import LinkedClaimCounts
+from .words import Words, prf
 
 logger = logging.getLogger(__name__)
 
-WORD = re.compile(r"\w+|[^\w\s]")
 METRIC_PATH = Path(__file__).parent / "metrics" / "seqeval.py"
 CLAIM_TASKS = {"claim_source": "source", "claim_cue": "cue", "claim_content": "content"}
 TASKS = ("trigger_identification", "trigger_classification", "argument_classification", *CLAIM_TASKS, "claims",
@@ -98,36 +96,6 @@ class _Task:
         self.articles = max(self.articles, other.articles)
 
 
-@dataclass(frozen=True)
-class Words:
-    """The words of a text (``\\w+`` runs and single other non-space characters) as character offsets.
-
-    Example:
-        >>> words = Words.of("Gaza's toll")
-        >>> words.starts, words.ends
-        ([0, 4, 5, 7], [4, 5, 6, 11])
-        >>> words.range_of(Span(1, 8))  # mid-word boundaries snap outward: all four words
-        (0, 4)
-    """
-
-    starts: list[int]
-    ends: list[int]
-
-    @classmethod
-    def of(cls, text: str) -> Words:
-        spans = [m.span() for m in WORD.finditer(text)]
-        return cls([start for start, _ in spans], [end for _, end in spans])
-
-    def __len__(self) -> int:
-        return len(self.starts)
-
-    def range_of(self, span: Span) -> tuple[int, int]:
-        """Indices ``[first, stop)`` of the words a span touches; empty (first == stop) if it holds no word."""
-        first = bisect_right(self.ends, span.start)  # first word ending after the span starts
-        stop = bisect_left(self.starts, span.end)  # words starting before the span ends
-        return first, max(first, stop)
-
-
 def _tags(words: Words, spans: list[Labelled], side: str, task: _Task) -> list[str]:
     ranges = []
     for order, (name, span) in enumerate(spans):
@@ -178,15 +146,6 @@ def _arguments(events: Sequence[Event], words: Words) -> dict[Hashable, list[Lab
     return groups
 
 
-def _ratio(numerator: float, denominator: float) -> float:
-    return numerator / denominator if denominator else 0.0
-
-
-def _prf(precision: float, recall: float) -> dict[str, float]:
-    f1 = _ratio(2 * precision * recall, precision + recall)
-    return {"precision": precision, "recall": recall, "f1": f1}
-
-
 def _score(task: _Task) -> dict[str, Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # numpy's mean of no types when nothing was tagged
@@ -197,14 +156,13 @@ def _score(task: _Task) -> dict[str, Any]:
     for name in task.chars.keys() - per_type.keys():
         per_type[name] = {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
     # Character overlap: partial credit for near-miss boundaries. seqeval and evaluate have no such measure.
-    overlap_types = {name: _prf(_ratio(shared, pred), _ratio(shared, gold))
-                     for name, (gold, pred, shared) in sorted(task.chars.items())}
+    overlap_types = {name: prf(shared, gold, pred) for name, (gold, pred, shared) in sorted(task.chars.items())}
     gold, pred, shared = (sum(counts[k] for counts in task.chars.values()) for k in range(3))
     return {
         "exact": {"precision": exact["overall_precision"], "recall": exact["overall_recall"],
                   "f1": exact["overall_f1"], "support": sum(s["support"] for s in per_type.values()),
                   "per_type": dict(sorted(per_type.items()))},
-        "overlap": {**_prf(_ratio(shared, pred), _ratio(shared, gold)), "per_type": overlap_types},
+        "overlap": {**prf(shared, gold, pred), "per_type": overlap_types},
         "dropped_overlapping": dict(task.dropped),
         "dropped_no_words": dict(task.no_words),
         "articles": task.articles,
@@ -215,7 +173,7 @@ def span_scores(gold: Sequence[Article], pred: Sequence[Article]) -> dict[str, A
     """Exact and character-overlap P/R/F1 per task, overall and per type; scores in [0, 1].
 
     Articles are paired by id (same ids and texts required, else ``ValueError``). Tasks with no gold article
-    annotating their layer are left out. ``linked_claims`` scores whole claims (:mod:`training.linked_claims`).
+    annotating their layer are left out. ``linked_claims`` scores whole claims (:mod:`.linked_claims`).
 
     Example:
         >>> from inference.document import Claim

@@ -4,7 +4,7 @@ An article's layers that are not annotated (``article.layers``) get ``-100`` eve
 claims without teaching that nothing happened, and an M2E2 article teaches events without teaching "no claims". A
 ``partial_events`` article (RAMS) teaches its triggers and their arguments, but not that other words are no trigger,
 and an article's ``masked_triggers`` (events of types the schema cannot map; words that are probably triggers nobody
-labelled, see ``training/partial_labels.py``) are taught neither as triggers nor as "no trigger". Entity tags are
+labelled, see ``training/data/partial_labels.py``) are taught neither as triggers nor as "no trigger". Entity tags are
 taught only on ``"entities"`` articles. Each window says which trigger conventions its article follows
 (``convention``: its corpus's index in ``config.event_conventions``, 0 when not listed).
 """

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from pathlib import Path
 from typing import Any
 
+from inference.model_folder import EVAL_REPORT_FILE, EVAL_RESULTS_FILE
+
 from .span_metrics import HEADLINE_TASKS, TASKS, flat_metrics
 
 logger = logging.getLogger(__name__)
 
-JSON_FILE = "eval_results.json"
-MARKDOWN_FILE = "eval_results.md"
-WEIGHTS_FILE = "model.safetensors"
 TITLES = {
     "trigger_identification": "Trigger identification",
     "trigger_classification": "Trigger classification",
@@ -91,23 +89,6 @@ def _attribution(figure: dict[str, Any]) -> str:
     return f"{percent(figure['share'])} % ({figure['attributed']} of {figure['events']})"
 
 
-def weights_sha256(model_dir: str | Path) -> str | None:
-    """The sha256 of ``model.safetensors`` in ``model_dir`` (None when there is none): which weights a report scored.
-
-    Example:
-        >>> weights_sha256("inference/default_model")  # doctest: +SKIP
-        '9c1e...'
-    """
-    path = Path(model_dir) / WEIGHTS_FILE
-    if not path.is_file():
-        return None
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:  # in blocks: hashlib.file_digest needs Python 3.11, the package supports 3.10
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def write_report(scores: dict[str, Any], out_dir: str | Path, meta: dict[str, Any]) -> tuple[Path, Path]:
     """Write ``eval_results.json`` and ``eval_results.md`` into ``out_dir``; returns both paths.
 
@@ -120,7 +101,7 @@ def write_report(scores: dict[str, Any], out_dir: str | Path, meta: dict[str, An
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    json_path, md_path = out / JSON_FILE, out / MARKDOWN_FILE
+    json_path, md_path = out / EVAL_RESULTS_FILE, out / EVAL_REPORT_FILE
     document = {"meta": meta, "summary": flat_metrics(scores), "scores": scores}
     json_path.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
     md_path.write_text(markdown_report(scores, meta), encoding="utf-8")

@@ -18,8 +18,8 @@ from typing import Any
 from inference.document import Argument, Article, DataError, Entity, Event, Span
 from inference.schema import LabelSchema
 
+from .import_report import ImportReport, problem
 from .overlaps import drop_overlapping_entities, drop_overlapping_triggers
-from .report import ImportReport, problem
 
 SENTENCE_KEYS = ("sentence_id", "words", "index", "golden-event-mentions")
 

@@ -16,7 +16,7 @@ from inference.decoding import link_claims
 from inference.document import Article, DataError, Event, Span, iter_json_lines
 from inference.schema import CLAIM_PARTS, LabelSchema
 
-from .report import ImportReport, problem
+from .import_report import ImportReport, problem
 
 
 @dataclass

@@ -17,7 +17,7 @@ def evaluate_articles(predictor: Predictor, gold: Sequence[Article], progress: b
     """Run :func:`inference.extract` on every gold article's text and score the results; returns
     ``(scores, predictions)``. Scoring the user-facing results makes the measured score the one users get.
     ``scores["events_in_claims"]`` (when the gold articles annotate claims) is the share of predicted events inside
-    gold claim content that point to the right claim (``training/claim_attribution.py``).
+    gold claim content that point to the right claim (``training/evaluation/claim_attribution.py``).
 
     Example:
         >>> scores, predictions = evaluate_articles(Predictor.from_pretrained("runs/x/model"), dev)  # doctest: +SKIP
