@@ -72,9 +72,9 @@ def decode_frames(cues: Sequence[tuple[Span, Frame, TokenizedText]], labels: lis
 
 def frame_choice(frames: dict[int, Frame], cues: Sequence[Span], words: ArticleWords, labels: list[str]
                  ) -> Callable[[Span, str], Span | None]:
-    """For :func:`inference.decoding.link_claims`'s ``choose``: given a source or content fragment of the claim head,
-    the cue whose frame tags it as that part (mean P(B-part) + P(I-part) over its words at least ``FRAME_LINK``), the
-    most confident one; None when no frame does (the linker then takes the nearest cue)."""
+    """For :func:`inference.claim_linking.link_claims`'s ``choose``: given a source or content fragment of the claim
+    head, the cue whose frame tags it as that part (mean P(B-part) + P(I-part) over its words at least
+    ``FRAME_LINK``), the most confident one; None when no frame does (the linker then takes the nearest cue)."""
     columns = {part: [labels.index(f"{x}-{part}") for x in "BI"] for part in ("source", "content")}
     read = []  # (cue, word position -> row, part -> P(B-part) + P(I-part) per row)
     for cue in cues:

@@ -28,20 +28,21 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import torch
-from accelerate import PartialState
-from accelerate.utils import parse_flag_from_env
-from datasets import Dataset, load_dataset
-from datasets.exceptions import DatasetGenerationError
 from tqdm.auto import tqdm
 
-from .api import extract, load_predictor
 from .cli_options import add_extraction_options, positive_int
 from .corpus_resume import CorpusError, check_job, check_rows_done, complete_lines, read_digests, row_digest
 from .document import DataError, iter_json_lines
+
+# torch, accelerate, datasets and the model are imported where they are used, after the arguments are parsed: --help
+# answers without them.
+if TYPE_CHECKING:
+    from accelerate import PartialState
+    from datasets import Dataset
 
 STOP_AFTER = "INFERENCE_CORPUS_STOP_AFTER"  # for tests: every process exits after this many chunks, as if killed
 FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
@@ -99,6 +100,9 @@ def unreadable_input(path: str, input_format: str, error: Exception) -> CorpusEr
 
 def load_input_rows(path: str, input_format: str, text_column: str, id_column: str | None) -> Dataset:
     """The input as a ``datasets.Dataset`` holding only the text column and the id column (when there is one)."""
+    from datasets import load_dataset
+    from datasets.exceptions import DatasetGenerationError
+
     try:
         dataset = load_dataset("json" if input_format == "jsonl" else "parquet", data_files=path, split="train")
     except DatasetGenerationError as error:
@@ -113,6 +117,8 @@ def load_input_rows(path: str, input_format: str, text_column: str, id_column: s
 
 def extract_shard(dataset: Dataset, part: Path, state: PartialState, predictor, options) -> None:
     """Extract this process's shard of ``dataset`` into ``part``, after the rows it already holds."""
+    from .api import extract
+
     n, k = state.num_processes, state.process_index
     shard = dataset.shard(num_shards=n, index=k, contiguous=True)
     first = sum(len(dataset.shard(num_shards=n, index=i, contiguous=True)) for i in range(k))  # its first row
@@ -187,6 +193,12 @@ def merge(parts: list[Path], output: Path) -> None:
 
 
 def run(options: argparse.Namespace) -> None:
+    import torch
+    from accelerate import PartialState
+    from accelerate.utils import parse_flag_from_env
+
+    from .api import load_predictor
+
     output = Path(options.output)
     input_format = file_format(options.input, options.input_format)
     file_format(options.output)  # an unknown output suffix fails now, not after the whole corpus

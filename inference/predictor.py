@@ -20,15 +20,8 @@ from transformers import AutoTokenizer
 from .alignment import TokenizedText, Window, decode_word_tags, plan_windows, tokenize_texts
 from .backends import resolve_device
 from .claim_frames import CUE_CANDIDATE, ArticleWords, Frame, decode_frames, frame_choice, frame_of
-from .decoding import (
-    allowed_transitions,
-    best_bio_paths,
-    frame_claims,
-    link_claims,
-    same_sentence,
-    sentence_starts,
-    tag_probabilities,
-)
+from .claim_linking import frame_claims, link_claims, same_sentence, sentence_starts
+from .decoding import allowed_transitions, best_bio_paths, tag_probabilities
 from .document import Argument, Article, Entity, Event, Span
 from .hub import resolve_model_dir
 from .model_folder import SCHEMA_FILE

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .decoding import char_gap, claim_of_events
+from .claim_linking import char_gap, claim_of_events
 from .document import Argument, Article, Claim, Entity, Event, Span
 
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from inference.alignment import IGNORE_INDEX
 from inference.api import extract
-from inference.decoding import claim_of_events, frame_claims
+from inference.claim_linking import claim_of_events, frame_claims
 from inference.document import Article, Claim, Span
 from inference.modeling import EventClaimConfig
 from inference.predictor import Predictor

@@ -4,7 +4,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inference.decoding import allowed_transitions, best_bio_paths, char_gap, claim_of_events, link_claims
+from inference.claim_linking import char_gap, claim_of_events, link_claims
+from inference.decoding import allowed_transitions, best_bio_paths
 from inference.document import Claim, Span
 
 

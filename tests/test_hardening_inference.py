@@ -135,16 +135,30 @@ def test_cli_unreadable_input(tmp_path, capsys, tiny_model_dir, make, message):
     assert err.startswith(f"{path}: {message}") and "accepted: a UTF-8 text file" in err
 
 
+def _imported_by_help(module: str) -> tuple[str, set[str]]:
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", module, "--help"], capture_output=True,
+                            text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout, {line.split("|")[-1].strip() for line in result.stderr.splitlines()
+                           if line.startswith("import time")}
+
+
 def test_cli_help_loads_neither_torch_nor_transformers():
     """--help answers before anything heavy is imported (it took 8-11 s, 38 s on a loaded machine)."""
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "inference", "--help"], capture_output=True,
-                            text=True, cwd=ROOT, timeout=120)
-    assert result.returncode == 0
-    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time")}
+    shown, imported = _imported_by_help("inference")
     assert not {"torch", "transformers", "onnxruntime", "numpy"} & imported
-    assert result.stdout.startswith("usage: python -m inference")
-    assert "{auto,text,jsonl}" in result.stdout and "{torch,onnx,onnx-int8}" in result.stdout
-    assert "(default: 16)" in result.stdout
+    assert shown.startswith("usage: python -m inference")
+    assert "{auto,text,jsonl}" in shown and "{torch,onnx,onnx-int8}" in shown
+    assert "(default: 16)" in shown
+
+
+@pytest.mark.parametrize("module", ["inference.corpus", "training.prepare_data", "training.evaluate",
+                                    "training.calibration", "training.backend_gate"])
+def test_other_commands_help_loads_no_model_code(module):
+    """These took 8-11 s to answer --help (torch, transformers, accelerate, datasets or the metric imported first)."""
+    shown, imported = _imported_by_help(module)
+    assert not {"torch", "transformers", "accelerate", "datasets", "onnxruntime"} & imported
+    assert shown.startswith(f"usage: python -m {module}")
 
 
 # --- quiet by default

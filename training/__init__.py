@@ -6,9 +6,17 @@ before and after it are packages: ``data`` (corpora -> articles -> labelled wind
 F1 and its reports). Training imports ``inference``, never the reverse.
 """
 
-from .config import DataConfig, ExperimentConfig, ModelConfig, load_config
-from .data.importers import load_articles
-from .evaluation.span_metrics import flat_metrics, span_scores
+from __future__ import annotations
 
-__all__ = ["DataConfig", "ExperimentConfig", "ModelConfig", "flat_metrics", "load_articles", "load_config",
-           "span_scores"]
+from inference.lazy_exports import lazy_exports
+
+# public name -> the module that defines it; imported on first use (PEP 562), as in ``inference``: every
+# ``python -m training.X`` imports this package first, and should pay only for what X needs.
+_EXPORTS = {
+    "DataConfig": "config", "ExperimentConfig": "config", "ModelConfig": "config", "load_config": "config",
+    "load_articles": "data.importers",
+    "flat_metrics": "evaluation.span_metrics", "span_scores": "evaluation.span_metrics",
+}
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

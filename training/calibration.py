@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from inference.document import Article
-from inference.predictor import Predictor
 
 from .cli import command_parser, setup_logging
 from .data.importers import FORMATS, load_paths
-from .evaluation.scoring import evaluate_articles
+
+# The model code (torch, transformers) loads where it is used, so --help answers at once.
+if TYPE_CHECKING:
+    from inference.predictor import Predictor
 
 logger = logging.getLogger("training.calibration")
 
@@ -42,6 +45,8 @@ def calibrate_thresholds(predictor: Predictor, dev: Sequence[Article], grid: Seq
         >>> chosen["trigger_threshold"][0]  # doctest: +SKIP
         0.2
     """
+    from .evaluation.scoring import evaluate_articles
+
     events = [a for a in dev if "events" in a.layers]
     if not events:
         logger.warning("no event-annotated dev article: thresholds left as they are")
@@ -74,6 +79,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="Input format; auto detects it from the path.")
     options = parser.parse_args(argv)
     setup_logging()
+    from inference.predictor import Predictor
+
     predictor = Predictor.from_pretrained(options.model)
     chosen = calibrate_thresholds(predictor, load_paths(options.data, options.format))
     save_thresholds(predictor)

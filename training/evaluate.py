@@ -22,12 +22,9 @@ from pathlib import Path
 from inference.document import write_jsonl
 from inference.hub import resolve_model_dir
 from inference.model_folder import RUN_MODEL_SUBDIR, weights_sha256
-from inference.predictor import Predictor
 
 from .cli import command_parser, setup_logging
 from .data.importers import FORMATS, load_paths
-from .evaluation.report import format_summary, write_report
-from .evaluation.scoring import evaluate_articles
 
 logger = logging.getLogger("training.evaluate")
 
@@ -64,6 +61,13 @@ def evaluate_model(model: str | Path, data: Sequence[str | Path], output_dir: st
         >>> round(scores["claim_cue"]["exact"]["f1"], 2)  # doctest: +SKIP
         0.73
     """
+    # Here, not at the top: the model code (torch, transformers) and the metric load only once there is work, so
+    # --help answers at once.
+    from inference.predictor import Predictor
+
+    from .evaluation.report import format_summary, write_report
+    from .evaluation.scoring import evaluate_articles
+
     gold = load_paths(data, data_format)
     folder = resolve_model_dir(model)
     predictor = Predictor.from_pretrained(folder, **predictor_options)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from inference.decoding import claim_of_events
+from inference.claim_linking import claim_of_events
 from inference.document import Article, Span
 from inference.results import Extraction
 

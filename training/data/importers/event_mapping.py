@@ -26,7 +26,7 @@ import yaml
 from inference.document import Argument, DataError, Event, Span, iter_json_lines
 from inference.schema import LabelSchema
 
-from ...config import check_keys
+from ...strict_yaml import check_keys
 from .import_report import ImportReport
 
 # configs/event_mapping.yaml, through a link inside the package: a wheel install has no source tree around it.
