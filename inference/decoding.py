@@ -1,5 +1,5 @@
-"""Decoding tags: tags from logits (argmax or a threshold on ``P(not O)``) and the most probable valid IOB2 path.
-Linking the tagged spans into claims is :mod:`inference.claim_linking`."""
+"""Decoding tags: tags from logits (argmax or a threshold on ``P(not O)``), the most probable valid IOB2 path, and the
+role an entity mention takes as an argument. Linking the tagged spans into claims is :mod:`inference.claim_linking`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
+
+from .document import Span
 
 
 def tag_probabilities(logits: torch.Tensor, o_threshold: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -93,3 +95,62 @@ def best_bio_paths(log_probs: Sequence[np.ndarray], allowed: np.ndarray) -> list
         path[0] = tag
         paths[i] = np.array(path)
     return paths
+
+
+def best_bio_tags(per_word: list[dict[int, np.ndarray]], words: list[list[int]], labels: list[str],
+                  transitions: np.ndarray) -> list[dict[int, tuple[str, float]]]:
+    """Each article's best valid IOB2 tags of one layer, word by word, with each chosen tag's probability.
+
+    ``per_word``: per article, word position -> the layer's log-probabilities there (C,); ``words``: each article's
+    word positions in order.
+
+    Example:
+        >>> labels = ["O", "B-cue", "I-cue"]
+        >>> (tags,) = best_bio_tags([{0: np.log([0.2, 0.1, 0.7])}], [[0]], labels, allowed_transitions(labels))
+        >>> tags[0][0], round(tags[0][1], 2)  # I-cue cannot start a span: O is the best valid tag
+        ('O', 0.2)
+    """
+    log_probs = [np.array([table[p] for p in positions]).reshape(len(positions), len(labels))
+                 for table, positions in zip(per_word, words, strict=True)]  # (W, C) each
+    tables = []
+    for positions, scores, path in zip(words, log_probs, best_bio_paths(log_probs, transitions), strict=True):
+        chosen = np.exp(scores[np.arange(len(positions)), path]).tolist()
+        tables.append({p: (labels[i], score) for p, i, score in zip(positions, path.tolist(), chosen, strict=True)})
+    return tables
+
+
+def role_columns(argument_labels: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """Each role's ``(index of B-role, index of I-role)`` in the argument labels.
+
+    Example:
+        >>> role_columns(["O", "B-Place", "I-Place"])
+        {'Place': (1, 2)}
+    """
+    return {label[2:]: (i, list(argument_labels).index(f"I-{label[2:]}"))
+            for i, label in enumerate(argument_labels) if label.startswith("B-")}
+
+
+def entity_arguments(probs: dict[int, np.ndarray], entity_words: Sequence[tuple[Span, list[int]]],
+                     roles: dict[str, tuple[int, int]], threshold: float | None) -> list[tuple[Span, str, float]]:
+    """Arguments chosen among entity mentions: each mention takes the role whose tags (``B-`` or ``I-``) its words
+    score highest on average, if that beats ``O`` (or, with a ``threshold``, if ``1 - P(O)`` reaches it).
+
+    ``probs``: word position -> the trigger's argument tag probabilities there (A,); ``entity_words``: each mention
+    with the positions of its words; ``roles``: :func:`role_columns` of the argument labels.
+
+    Example:
+        >>> entity_arguments({3: np.array([0.2, 0.8, 0.0])}, [(Span(10, 14), [3])], {"Place": (1, 2)}, None)
+        [(Span(start=10, end=14), 'Place', 0.8)]
+    """
+    arguments = []
+    for span, positions in entity_words:
+        inside = [p for p in positions if p in probs]
+        if not inside:  # outside the window the trigger was read in
+            continue
+        mean = np.mean([probs[p] for p in inside], axis=0)  # (A,)
+        role, (b, i) = max(roles.items(), key=lambda item: mean[item[1][0]] + mean[item[1][1]])
+        score = float(mean[b] + mean[i])
+        outside = float(mean[0])
+        if (1.0 - outside >= threshold) if threshold is not None else score > outside:
+            arguments.append((span, role, score))
+    return arguments

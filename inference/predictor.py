@@ -21,7 +21,7 @@ from .alignment import TokenizedText, Window, decode_word_tags, plan_windows, to
 from .backends import resolve_device
 from .claim_frames import CUE_CANDIDATE, ArticleWords, Frame, decode_frames, frame_choice, frame_of
 from .claim_linking import frame_claims, link_claims, same_sentence, sentence_starts
-from .decoding import allowed_transitions, best_bio_paths, tag_probabilities
+from .decoding import allowed_transitions, best_bio_tags, entity_arguments, role_columns, tag_probabilities
 from .document import Argument, Article, Entity, Event, Span
 from .hub import resolve_model_dir
 from .model_folder import SCHEMA_FILE
@@ -82,9 +82,7 @@ class Predictor:
         self._frame_transitions = allowed_transitions(self.frame_labels) if self.frame_labels else None
         self._cue_columns = [self.claim_labels.index(f"{p}-cue") for p in "BI"]
         self._entity_transitions = allowed_transitions(self.entity_labels) if self.entity_labels else None
-        # role -> (index of B-role, index of I-role) in the argument labels
-        self._role_columns = {label[2:]: (i, self.argument_labels.index(f"I-{label[2:]}"))
-                              for i, label in enumerate(self.argument_labels) if label.startswith("B-")}
+        self._role_columns = role_columns(self.argument_labels)
         # Fast tokenizers are not safe to call from two threads at once ("Already borrowed"); the model is.
         self._tokenizer_lock = threading.Lock()
         self._role_masks = {t: self._role_mask(roles) for t, roles in self.schema.event_roles.items()}
@@ -137,8 +135,8 @@ class Predictor:
             self._run_batch([(states[i], w) for i, w in jobs[b : b + batch_size]])
         min_score = self.min_score if min_score is None else min_score
         words = [sorted(state.claim) for state in states]  # each article's first-subword positions, in text order
-        claim_tags = self._bio_tags([s.claim for s in states], words, self.claim_labels, self._claim_transitions)
-        entity_tags = (self._bio_tags([s.entity for s in states], words, self.entity_labels, self._entity_transitions)
+        claim_tags = best_bio_tags([s.claim for s in states], words, self.claim_labels, self._claim_transitions)
+        entity_tags = (best_bio_tags([s.entity for s in states], words, self.entity_labels, self._entity_transitions)
                        if self.entity_labels else [{} for _ in states])
         claim_spans = [self._decoded(tags, state, positions, min_score)
                        for tags, state, positions in zip(claim_tags, states, words, strict=True)]
@@ -252,39 +250,6 @@ class Predictor:
                     state.frames[position] = (window_words, log_probs[q])
             state.hidden.clear()  # (T, H) per window: not kept past the call
 
-    @staticmethod
-    def _bio_tags(per_word: list[dict[int, np.ndarray]], words: list[list[int]], labels: list[str],
-                  transitions: np.ndarray) -> list[dict[int, tuple[str, float]]]:
-        """Each article's best valid IOB2 tags of one layer, word by word, with each chosen tag's probability."""
-        log_probs = [np.array([table[p] for p in positions]).reshape(len(positions), len(labels))
-                     for table, positions in zip(per_word, words, strict=True)]  # (W, C) each
-        tables = []
-        for positions, scores, path in zip(words, log_probs, best_bio_paths(log_probs, transitions), strict=True):
-            chosen = np.exp(scores[np.arange(len(positions)), path]).tolist()
-            tables.append({p: (labels[i], score) for p, i, score in zip(positions, path.tolist(), chosen, strict=True)})
-        return tables
-
-    def _entity_arguments(self, probs: dict[int, np.ndarray], entity_words: list[tuple[Span, list[int]]]
-                          ) -> list[tuple[Span, str, float]]:
-        """Arguments chosen among entity mentions: each mention takes the role whose tags (``B-`` or ``I-``) its words
-        score highest on average, if that beats ``O`` (or, with an argument threshold, if ``1 - P(O)`` reaches it).
-
-        ``probs``: word position -> the trigger's argument tag probabilities there (A,); ``entity_words``: each
-        mention with the positions of its words.
-        """
-        arguments = []
-        for span, positions in entity_words:
-            inside = [p for p in positions if p in probs]
-            if not inside:  # outside the window the trigger was read in
-                continue
-            mean = np.mean([probs[p] for p in inside], axis=0)  # (A,)
-            role, (b, i) = max(self._role_columns.items(), key=lambda item: mean[item[1][0]] + mean[item[1][1]])
-            score = float(mean[b] + mean[i])
-            outside = float(mean[0])
-            if (1.0 - outside >= self.argument_threshold) if self.argument_threshold is not None else score > outside:
-                arguments.append((span, role, score))
-        return arguments
-
     def _assemble(self, article_id: str, text: str, state: _ArticleState, article_words: ArticleWords,
                   claim_spans: list[tuple[Span, str, float]], entity_tags: dict[int, tuple[str, float]],
                   frames: list | None, min_score: float) -> Article:
@@ -303,7 +268,8 @@ class Predictor:
         events = []
         for span, event_type, score in decoded(state.trigger):
             position = first_token[span.start]
-            candidates = (self._entity_arguments(state.argument_probs.get(position, {}), entity_words)
+            candidates = (entity_arguments(state.argument_probs.get(position, {}), entity_words, self._role_columns,
+                                           self.argument_threshold)
                           if self.argument_decoding == "entities" else state.arguments.get(position, []))
             arguments = [Argument(role, arg, s) for arg, role, s in candidates
                          if s >= min_score and not arg.overlaps(span) and same_sentence(arg, span, sentences)]

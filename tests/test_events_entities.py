@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from inference.alignment import IGNORE_INDEX
+from inference.decoding import entity_arguments, role_columns
 from inference.document import Article, DataError, Entity, Event, Span, read_jsonl, write_jsonl
 from inference.modeling import _window_loss
 from inference.predictor import Predictor
@@ -221,10 +222,11 @@ def test_an_entity_takes_the_role_its_words_score_best_or_none(entity_predictor)
     table = {1: probs(B_Agent=0.7, O=0.3), 2: probs(O=0.9, B_Place=0.1), 3: probs(B_Place=0.3, O=0.7),
              4: probs(I_Agent=0.6, O=0.4)}
     entities = [(Span(0, 6), [1]), (Span(10, 14), [3]), (Span(0, 14), [1, 2, 3])]
-    chosen = entity_predictor._entity_arguments(table, entities)
+    roles = role_columns(labels)
+    chosen = entity_arguments(table, entities, roles, entity_predictor.argument_threshold)
     # "Police": Agent (0.7 > O 0.3); "Gaza": O wins (0.7); "Police in Gaza": mean Agent 0.23 < mean O 0.63
     assert chosen == [(Span(0, 6), "Agent", pytest.approx(0.7))]
-    assert entity_predictor._entity_arguments({}, entities) == []  # outside the trigger's window
+    assert entity_arguments({}, entities, roles, None) == []  # outside the trigger's window
 
 
 def test_the_onnx_graph_carries_the_entity_head(tokenizer, tmp_path):
