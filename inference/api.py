@@ -15,10 +15,10 @@ import torch
 
 from .backends import check_backend, default_backend, resolve_device
 from .hub import quiet_weight_loading, resolve_model_dir
+from .model_folder import DEFAULT_MODEL
 from .predictor import Predictor
 from .results import Extraction
 
-DEFAULT_MODEL = Path(__file__).parent / "default_model"
 MODEL_TYPES = "accepted: None (the shipped model), a model folder (str or Path), a hub id ORG/NAME, or a Predictor"
 
 # Keyed both as asked (model, device, backend; None for a default) and as resolved (folder, torch device, backend), so

@@ -29,6 +29,7 @@ EVAL_RESULTS_FILE = "eval_results.json"  # test scores, every number unrounded, 
 EVAL_REPORT_FILE = "eval_results.md"  # the same scores as tables
 CARD_FILE = "README.md"  # the model card, rendered from the files above
 BACKENDS_FILE = "backends.json"  # the backends' F1 gate: which backend extract runs by default
+DEFAULT_MODEL = Path(__file__).parent / "default_model"  # the model shipped in the package, extract's default
 RUN_MODEL_SUBDIR = "model"  # where training saves the model folder in a run's output_dir, beside its checkpoints
 
 # How the model was made: copied along when a model is shipped (its test scores are measured again on the fp16

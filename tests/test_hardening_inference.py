@@ -153,7 +153,8 @@ def test_cli_help_loads_neither_torch_nor_transformers():
 
 
 @pytest.mark.parametrize("module", ["inference.corpus", "training.prepare_data", "training.evaluate",
-                                    "training.calibration", "training.backend_gate"])
+                                    "training.calibration", "training.backend_gate", "training.ship",
+                                    "training.publish"])
 def test_other_commands_help_loads_no_model_code(module):
     """These took 8-11 s to answer --help (torch, transformers, accelerate, datasets or the metric imported first)."""
     shown, imported = _imported_by_help(module)

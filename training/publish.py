@@ -24,10 +24,10 @@ from huggingface_hub.errors import HFValidationError
 from huggingface_hub.utils import validate_repo_id
 
 from inference.model_folder import CARD_FILE, CONFIG_FILE, PUBLISHED, REQUIRED_TO_PUBLISH
-from inference.modeling import EventClaimConfig
 
 from .cli import command_parser, setup_logging
-from .model_card import render_model_card
+
+# The model code (torch, transformers) loads in collect_uploads, which needs it: --help answers at once.
 
 logger = logging.getLogger("training.publish")
 
@@ -54,6 +54,10 @@ def collect_uploads(model_dir: str | Path, repo_id: str) -> list[Upload]:
         >>> [u.path for u in collect_uploads("runs/release/model", "org/news-extractor")][:3]  # doctest: +SKIP
         ['README.md', 'config.json', 'eval_results.json']
     """
+    from inference.modeling import EventClaimConfig
+
+    from .model_card import render_model_card
+
     model_dir = Path(model_dir)
     if not model_dir.is_dir():
         raise PublishError(f"--model {model_dir}: no such folder; accepted: a model folder saved by training "

@@ -24,24 +24,20 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-import torch
-
-from inference.api import DEFAULT_MODEL
-from inference.model_folder import EVAL_RESULTS_FILE, SHIPPED_FROM_CANDIDATE
-from inference.modeling import EventClaimModel
+from inference.model_folder import DEFAULT_MODEL, EVAL_RESULTS_FILE, SHIPPED_FROM_CANDIDATE
 
 from .backend_gate import measure_gate
 from .cli import command_parser, setup_logging
 from .evaluate import evaluate_model
-from .evaluation.span_metrics import flat_metrics
-from .model_card import write_model_card
+
+# The model code (torch, transformers) and the metric load in the functions that use them: --help answers at once.
 
 logger = logging.getLogger("training.ship")
 
 SHIPPED_MODEL_ID = "newsextract default model"
 
 
-def test_results(model_dir: Path) -> dict:
+def read_test_results(model_dir: Path) -> dict:
     path = model_dir / EVAL_RESULTS_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: evaluate the model on the test split first "
@@ -51,10 +47,12 @@ def test_results(model_dir: Path) -> dict:
 
 def check_improvement(candidate: Path, shipped: Path) -> None:
     """Raise unless ``candidate`` scores a higher test ``overall_f1`` than ``shipped`` on the same test data."""
-    new = test_results(candidate)
+    from .evaluation.span_metrics import flat_metrics
+
+    new = read_test_results(candidate)
     if not (shipped / EVAL_RESULTS_FILE).is_file():
         return
-    old = test_results(shipped)
+    old = read_test_results(shipped)
     if new["meta"]["data"] != old["meta"]["data"]:
         raise ValueError(f"the candidate was tested on {new['meta']['data']}, the shipped model on "
                          f"{old['meta']['data']}: evaluate both on the same data")
@@ -85,6 +83,8 @@ def record_results(out: str | Path, data: Sequence[str | Path]) -> dict:
     check_test_data(data)
     # Reports name the model as the user sees it: relative to the working directory when inside it.
     shown = Path(os.path.relpath(out)) if out.resolve().is_relative_to(Path.cwd()) else out
+    from .model_card import write_model_card
+
     scores = evaluate_model(shown, data, out)
     write_model_card(out, model_id=SHIPPED_MODEL_ID)
     return scores
@@ -102,8 +102,12 @@ def ship(model_dir: str | Path, out: str | Path = DEFAULT_MODEL, force: bool = F
     model_dir, out = Path(model_dir), Path(out)
     if not force:
         check_improvement(model_dir, out)
-    data = list(data or test_results(model_dir)["meta"]["data"])
+    data = list(data or read_test_results(model_dir)["meta"]["data"])
     check_test_data(data)  # before the shipped model is removed, not after
+    import torch
+
+    from inference.modeling import EventClaimModel
+
     model = EventClaimModel.from_pretrained(model_dir, dtype=torch.float32)
     if out.exists():
         shutil.rmtree(out)
@@ -137,7 +141,7 @@ def main(argv: list[str] | None = None) -> None:
     options = parser.parse_args(argv)
     setup_logging()
     if options.reevaluate:
-        record_results(options.out, options.data or test_results(Path(options.out))["meta"]["data"])
+        record_results(options.out, options.data or read_test_results(Path(options.out))["meta"]["data"])
     else:
         ship(options.model, options.out, options.force, options.data, options.gate_data)
 
