@@ -22,6 +22,8 @@ from inference.schema import LabelSchema
 
 from .evaluation.scoring import evaluate_articles
 from .evaluation.span_metrics import flat_metrics
+from .model_card import write_model_card
+from .publish import publish
 
 logger = logging.getLogger(__name__)
 
@@ -94,8 +96,6 @@ class ExtractionTrainer(Trainer):
     def create_model_card(self, model_name: str | None = None, **kwargs) -> None:
         """Render this project's card (:mod:`training.model_card`) into the saved model folder, instead of the
         Trainer's generic summary; ``model_name`` titles it (default: ``hub_model_id``, else the run's name)."""
-        from .model_card import write_model_card
-
         if self.is_world_process_zero():
             write_model_card(self.model_dir, model_id=model_name or self.args.hub_model_id)
 
@@ -109,8 +109,6 @@ class ExtractionTrainer(Trainer):
             >>> trainer.push_to_hub(revision="v1")  # doctest: +SKIP
             CommitInfo(commit_url='https://huggingface.co/org/news-extractor/commit/...', ...)
         """
-        from .publish import publish
-
         if not self.is_world_process_zero():
             return None
         if not self.args.hub_model_id:
