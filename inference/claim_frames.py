@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .alignment import TokenizedText, decode_word_tags
-from .decoding import best_bio_paths
+from .decoding import best_valid_tags
 from .document import Span
 
 # A window's encoder output is kept for the frame pass when one of its words may be a cue: P(B-cue) + P(I-cue) reaches
@@ -60,14 +60,10 @@ def decode_frames(cues: Sequence[tuple[Span, Frame, TokenizedText]], labels: lis
                   min_score: float = 0.0) -> list[list[tuple[Span, str, float]]]:
     """For each ``(cue, frame, tokens)``, the ``(span, "source" | "content", score)`` parts its frame decodes to: the
     most probable valid IOB2 path, all cues decoded side by side; parts overlapping the cue are left out."""
-    paths = best_bio_paths([log_probs for _, (_, log_probs), _ in cues], transitions)
-    decoded = []
-    for (cue, (positions, log_probs), tokens), path in zip(cues, paths, strict=True):
-        chosen = np.exp(log_probs[np.arange(len(positions)), path]).tolist()
-        tags = [labels[i] for i in path.tolist()]
-        decoded.append([item for item in decode_word_tags(tags, chosen, tokens, positions)
-                        if item[2] >= min_score and not item[0].overlaps(cue)])
-    return decoded
+    tagged = best_valid_tags([log_probs for _, (_, log_probs), _ in cues], labels, transitions)
+    return [[item for item in decode_word_tags(tags, scores, tokens, positions)
+             if item[2] >= min_score and not item[0].overlaps(cue)]
+            for (cue, (positions, _), tokens), (tags, scores) in zip(cues, tagged, strict=True)]
 
 
 def frame_choice(frames: dict[int, Frame], cues: Sequence[Span], words: ArticleWords, labels: list[str]

@@ -73,7 +73,7 @@ class EventClaimConfig(PretrainedConfig):
             raise ValueError(f"claim_decoding={claim_decoding!r}; accepted: {', '.join(CLAIM_DECODINGS)}")
         if claim_decoding != "linker" and not self.frame_labels:
             raise ValueError(f"claim_decoding={claim_decoding!r} needs a frame head: give frame_labels")
-        # "linker": the claim head's source and content spans join their nearest cue (inference/decoding.py);
+        # "linker": the claim head's source and content spans join their nearest cue (inference/claim_linking.py);
         # "frames": each cue of the claim head gets the source and content the frame head tags for it;
         # "frame_linker": the claim head's spans join the cue whose frame tags them (else the nearest cue).
         self.claim_decoding = claim_decoding

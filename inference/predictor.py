@@ -48,6 +48,12 @@ class _ArticleState:
     frames: dict[int, Frame] = field(default_factory=dict)
 
 
+def _window_words(tokens: TokenizedText, window: Window) -> tuple[list[int], list[int]]:
+    """The first-subword positions of the words in ``window``, and their rows in its model input ([CLS] is row 0)."""
+    words = [p for p in range(window.start, window.end) if tokens.word_starts[p]]
+    return words, [p - window.start + 1 for p in words]
+
+
 class Predictor:
     """Extracts events and claims from raw texts with a trained :class:`EventClaimModel`.
 
@@ -216,8 +222,7 @@ class Predictor:
         positions = torch.tensor([[p - window.start + 1 for p, _ in triggers]], device=self.device)  # (1, K)
         logits = self.model.argument_logits(hidden, positions)[0].float()  # (K, T, A)
         masks = torch.stack([self._role_masks[event_type] for _, event_type in triggers]).to(self.device)  # (K, A)
-        words = [p for p in range(window.start, window.end) if state.tokens.word_starts[p]]
-        local = [p - window.start + 1 for p in words]
+        words, local = _window_words(state.tokens, window)
         if self.argument_decoding == "entities":
             every = (logits + masks[:, None, :]).softmax(-1)[:, local].cpu().numpy()  # (K, W, A)
             for k, (position, _) in enumerate(triggers):
@@ -242,8 +247,7 @@ class Predictor:
                     per_window.setdefault(window, []).append(first)
             for window, cues in per_window.items():
                 positions = torch.tensor([[p - window.start + 1 for p in cues]], device=self.device)  # (1, Q)
-                window_words = [p for p in range(window.start, window.end) if state.tokens.word_starts[p]]
-                local = [p - window.start + 1 for p in window_words]
+                window_words, local = _window_words(state.tokens, window)
                 logits = self.model.frame_logits(state.hidden[window][None], positions)[0]  # (Q, T, F)
                 log_probs = logits.float().log_softmax(-1)[:, local].cpu().numpy()  # (Q, W, F)
                 for q, position in enumerate(cues):
