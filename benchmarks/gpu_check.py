@@ -179,7 +179,7 @@ def random_backbone(source: str, out: Path, **overrides) -> Path:
     """
     from transformers import AutoConfig, AutoModel, AutoTokenizer
 
-    from inference.backbone import resolve_backbone
+    from inference.core.backbone import resolve_backbone
 
     folder = resolve_backbone(source)
     AutoModel.from_config(AutoConfig.from_pretrained(folder, **overrides)).save_pretrained(out)
@@ -196,7 +196,7 @@ def timed_training(config_path: str, backbone: str | None, random_weights: bool,
         >>> timed_training("configs/gpu.yaml", None, False, 5, 50, 989.0, Path("/tmp/check"))  # doctest: +SKIP
         {'backbone': 'all-mpnet-base-v2', 'device': 'cuda:0', ..., 'model_flops_utilisation': 0.41, ...}
     """
-    from inference.model_folder import RUN_MODEL_SUBDIR
+    from inference.core.model_folder import RUN_MODEL_SUBDIR
     from training.config import load_config
     from training.train import train
 
@@ -267,7 +267,7 @@ def prepare(folder: Path, backbone: str) -> dict:
     """
     from importlib.metadata import version
 
-    from inference.backbone import resolve_backbone
+    from inference.core.backbone import resolve_backbone
 
     wheels, copy = folder / "wheels", folder / "backbone"
     pins = [f"{name}=={version(name)}" for name in GPU_MACHINE_LACKS]
@@ -390,7 +390,7 @@ def _load_config(path: str):
 
 
 def _default_model() -> Path:
-    from inference.api import DEFAULT_MODEL
+    from inference.interface.api import DEFAULT_MODEL
 
     return DEFAULT_MODEL
 

@@ -37,8 +37,8 @@ import psutil
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from inference.api import DEFAULT_MODEL
-from inference.document import read_jsonl
+from inference.core.articles import read_jsonl
+from inference.interface.api import DEFAULT_MODEL
 
 
 def make_articles(path: str, words: int, count: int) -> list[str]:
@@ -55,7 +55,7 @@ def export_claim_tagger(model_dir: str, out: Path) -> None:
     """
     from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer
 
-    from inference.modeling import EventClaimModel
+    from inference.core.modeling import EventClaimModel
 
     model = EventClaimModel.from_pretrained(model_dir, dtype=torch.float32)
     labels = model.config.claim_labels
@@ -111,7 +111,7 @@ def worker(system: str, batch: int, texts: list[str], model_dir: str, device: st
     else:
         from transformers import pipeline
 
-        from inference.modeling import EventClaimConfig
+        from inference.core.modeling import EventClaimConfig
 
         with tempfile.TemporaryDirectory() as tagger_dir:
             export_claim_tagger(model_dir, Path(tagger_dir))
@@ -175,7 +175,7 @@ def roofline(model_dir: str, texts: list[str]) -> dict:
     """Forward FLOPs per token (counted by torch on one full window) and the words/s the machine's matmuls allow."""
     from transformers import AutoTokenizer
 
-    from inference.modeling import EventClaimModel
+    from inference.core.modeling import EventClaimModel
 
     model = EventClaimModel.from_pretrained(model_dir, dtype=torch.float32).eval()
     window = model.config.window

@@ -10,18 +10,18 @@ Example:
 
 from __future__ import annotations
 
-from .lazy_exports import lazy_exports
+from .core.lazy_exports import lazy_exports
 
 # public name -> the module that defines it
 _EXPORTS = {
-    "extract": "api", "load_predictor": "api",
-    "Argument": "document", "Article": "document", "Claim": "document", "DataError": "document", "Entity": "document",
-    "Event": "document", "Span": "document", "read_jsonl": "document", "write_jsonl": "document",
-    "EventClaimConfig": "modeling", "EventClaimModel": "modeling",
-    "Predictor": "predictor",
-    "ArgumentResult": "results", "ClaimResult": "results", "EntityResult": "results", "EventResult": "results",
-    "Extraction": "results", "TextSpan": "results",
-    "LabelSchema": "schema",
+    "extract": "interface.api", "load_predictor": "interface.api",
+    **dict.fromkeys(["Argument", "Article", "Claim", "DataError", "Entity", "Event", "Span", "read_jsonl",
+                     "write_jsonl"], "core.articles"),
+    "EventClaimConfig": "core.modeling", "EventClaimModel": "core.modeling",
+    "LabelSchema": "core.schema",
+    "Predictor": "runtime.predictor",
+    **dict.fromkeys(["ArgumentResult", "ClaimResult", "EntityResult", "EventResult", "Extraction", "TextSpan"],
+                    "interface.results"),
 }
 
 __all__ = sorted(_EXPORTS)

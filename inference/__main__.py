@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 # light: torch and transformers are imported after the arguments are parsed
-from .cli_options import add_extraction_options
+from .interface.cli_options import add_extraction_options
 
 CHUNK = 64  # articles per call to extract: enough to batch well, few enough to keep a corpus's memory bounded
 ACCEPTED_INPUT = "accepted: a UTF-8 text file, a .jsonl file of {\"id\", \"text\"} lines, or - for stdin"
@@ -60,7 +60,7 @@ def decode_text(data: bytes, name: str) -> str:
 def read_inputs(paths: list[str], input_format: str) -> Iterator[tuple[str, str]]:
     """Yield ``(id, text)`` for every article in the inputs (``-`` is stdin). Text is read with ``newline=""``, so
     character offsets index the file as it is on disk; JSON lines carry their own newlines, escaped."""
-    from .document import parse_json_lines
+    from .core.articles import parse_json_lines
 
     for path in paths:
         if path == "-":
@@ -92,7 +92,7 @@ def _lines(path: str) -> Iterator[str]:
 
 
 def _articles(records: Iterator[tuple[int, dict]], name: str) -> Iterator[tuple[str, str]]:
-    from .document import DataError
+    from .core.articles import DataError
 
     for number, record in records:
         if not isinstance(record.get("text"), str):
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> None:
     except InputError as error:
         parser.exit(2, f"{error}\n")
 
-    from .api import load_predictor  # the heavy imports, once the command line is known to be right
+    from .interface.api import load_predictor  # the heavy imports, once the command line is known to be right
 
     try:
         predictor = load_predictor(options.model, options.device, options.backend)
@@ -142,9 +142,9 @@ def run(predictor, options: argparse.Namespace) -> Exception | None:
     run early (everything before it is written), or None."""
     from tqdm.auto import tqdm
 
-    from .api import extract
-    from .document import DataError
-    from .html import render_html
+    from .core.articles import DataError
+    from .interface.api import extract
+    from .interface.html import render_html
 
     articles = read_inputs(options.inputs, options.format)
     out = open(options.output, "w", encoding="utf-8") if options.output else sys.stdout  # noqa: SIM115

@@ -34,9 +34,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
-from .cli_options import add_extraction_options, positive_int
-from .corpus_resume import CorpusError, check_job, check_rows_done, complete_lines, read_digests, row_digest
-from .document import DataError, iter_json_lines
+from .core.articles import DataError, iter_json_lines
+from .interface.cli_options import add_extraction_options, positive_int
+from .interface.corpus_resume import CorpusError, check_job, check_rows_done, complete_lines, read_digests, row_digest
 
 # torch, accelerate, datasets and the model are imported where they are used, after the arguments are parsed: --help
 # answers without them.
@@ -117,7 +117,7 @@ def load_input_rows(path: str, input_format: str, text_column: str, id_column: s
 
 def extract_shard(dataset: Dataset, part: Path, state: PartialState, predictor, options) -> None:
     """Extract this process's shard of ``dataset`` into ``part``, after the rows it already holds."""
-    from .api import extract
+    from .interface.api import extract
 
     n, k = state.num_processes, state.process_index
     shard = dataset.shard(num_shards=n, index=k, contiguous=True)
@@ -197,7 +197,7 @@ def run(options: argparse.Namespace) -> None:
     from accelerate import PartialState
     from accelerate.utils import parse_flag_from_env
 
-    from .api import load_predictor
+    from .interface.api import load_predictor
 
     output = Path(options.output)
     input_format = file_format(options.input, options.input_format)

@@ -16,9 +16,9 @@ settings.load_profile("shared-machines")
 
 from transformers import AutoTokenizer, BertConfig  # noqa: E402
 
-from inference.backbone import resolve_backbone  # noqa: E402
-from inference.document import read_jsonl  # noqa: E402
-from inference.modeling import EventClaimConfig, EventClaimModel  # noqa: E402
+from inference.core.articles import read_jsonl  # noqa: E402
+from inference.core.backbone import resolve_backbone  # noqa: E402
+from inference.core.modeling import EventClaimConfig, EventClaimModel  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -29,7 +29,7 @@ def tokenizer():
     try:
         source = resolve_backbone("all-MiniLM-L6-v2")
     except ImportError:  # a GPU machine with no registry: the 88 MB backbone package cannot travel there
-        from inference.api import DEFAULT_MODEL
+        from inference.interface.api import DEFAULT_MODEL
 
         source = DEFAULT_MODEL  # the shipped model keeps MiniLM's tokenizer, the same vocabulary
     return AutoTokenizer.from_pretrained(source)
@@ -83,3 +83,33 @@ def without_scores(value):
     if isinstance(value, dict):
         return {key: without_scores(item) for key, item in value.items() if key != "score"}
     return [without_scores(item) for item in value] if isinstance(value, list) else value
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory, tokenizer, articles) -> Path:
+    """A model folder with every file training writes, made by the same functions (a random tiny model, no training),
+    plus a file that must not be published."""
+    import json
+
+    from inference.core.schema import LabelSchema
+    from inference.runtime.predictor import Predictor
+    from training.config import load_config
+    from training.evaluation.report import write_report
+    from training.evaluation.scoring import evaluate_articles
+    from training.model_card import write_model_card
+
+    path = tmp_path_factory.mktemp("tiny-run") / "model"
+    model = make_tiny_model(tokenizer)
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    LabelSchema.default().save(path)
+    config = load_config(ROOT / "configs" / "tiny.yaml")
+    config.save(path)
+    (path / "training_args.json").write_text(config.training_arguments().to_json_string())
+    (path / "train_results.json").write_text(json.dumps({"train_runtime": 61.2, "train_tokens_per_second": 812.4}))
+    scores, _ = evaluate_articles(Predictor(model, tokenizer, device="cpu"), articles)
+    write_report(scores, path, {"model": str(path), "data": ["tests/fixtures/articles.jsonl"],
+                                "articles": len(articles), "device": "cpu"})
+    write_model_card(path)
+    (path / "predictions.jsonl").write_text("{}\n")  # evaluate --predictions --out MODEL_DIR leaves one here
+    return path

@@ -8,7 +8,7 @@ F1 and its reports). Training imports ``inference``, never the reverse.
 
 from __future__ import annotations
 
-from inference.lazy_exports import lazy_exports
+from inference.core.lazy_exports import lazy_exports
 
 # public name -> the module that defines it; imported on first use (PEP 562), as in ``inference``: every
 # ``python -m training.X`` imports this package first, and should pay only for what X needs.

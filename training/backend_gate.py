@@ -23,8 +23,8 @@ import platform
 from collections.abc import Sequence
 from pathlib import Path
 
-from inference.backends import BACKENDS, FASTEST_FIRST, GATE_POINTS, INT8_RECIPE
-from inference.model_folder import BACKENDS_FILE, weights_sha256
+from inference.core.model_folder import BACKENDS_FILE, weights_sha256
+from inference.runtime.backends import BACKENDS, FASTEST_FIRST, GATE_POINTS, INT8_RECIPE
 
 from .cli import command_parser, setup_logging
 
@@ -41,7 +41,7 @@ def backend_f1(model_dir: str | Path, data: Sequence[str | Path], backends: Sequ
         ({'torch': 56.1, 'onnx': 56.1, 'onnx-int8': 55.93}, 57)
     """
     from inference import Predictor
-    from inference.hub import quiet_weight_loading
+    from inference.runtime.hub import quiet_weight_loading
 
     from .data.importers import load_paths
     from .evaluation.scoring import evaluate_articles

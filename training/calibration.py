@@ -17,14 +17,14 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from inference.document import Article
+from inference.core.articles import Article
 
 from .cli import command_parser, setup_logging
 from .data.importers import FORMATS, load_paths
 
 # The model code (torch, transformers) loads where it is used, so --help answers at once.
 if TYPE_CHECKING:
-    from inference.predictor import Predictor
+    from inference.runtime.predictor import Predictor
 
 logger = logging.getLogger("training.calibration")
 
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="Input format; auto detects it from the path.")
     options = parser.parse_args(argv)
     setup_logging()
-    from inference.predictor import Predictor
+    from inference.runtime.predictor import Predictor
 
     predictor = Predictor.from_pretrained(options.model)
     chosen = calibrate_thresholds(predictor, load_paths(options.data, options.format))

@@ -20,8 +20,8 @@ from typing import Any
 import yaml
 from transformers import TrainingArguments
 
-from inference.model_folder import TRAINING_CONFIG_FILE
-from inference.modeling import ARGUMENT_DECODINGS, CLAIM_DECODINGS
+from inference.core.model_folder import TRAINING_CONFIG_FILE
+from inference.core.modeling import ARGUMENT_DECODINGS, CLAIM_DECODINGS
 
 from .strict_yaml import build, check_fields, check_keys
 

@@ -19,9 +19,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from inference.document import write_jsonl
-from inference.hub import resolve_model_dir
-from inference.model_folder import RUN_MODEL_SUBDIR, weights_sha256
+from inference.core.articles import write_jsonl
+from inference.core.model_folder import RUN_MODEL_SUBDIR, weights_sha256
+from inference.runtime.hub import resolve_model_dir
 
 from .cli import command_parser, setup_logging
 from .data.importers import FORMATS, load_paths
@@ -63,7 +63,7 @@ def evaluate_model(model: str | Path, data: Sequence[str | Path], output_dir: st
     """
     # Here, not at the top: the model code (torch, transformers) and the metric load only once there is work, so
     # --help answers at once.
-    from inference.predictor import Predictor
+    from inference.runtime.predictor import Predictor
 
     from .evaluation.report import format_summary, write_report
     from .evaluation.scoring import evaluate_articles

@@ -16,16 +16,16 @@ from typing import Any
 import yaml
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
-from inference.backbone import DEFAULT_BACKBONE
-from inference.model_folder import (
+from inference.core.backbone import DEFAULT_BACKBONE
+from inference.core.model_folder import (
     CARD_FILE,
     EVAL_RESULTS_FILE,
     TRAIN_RESULTS_FILE,
     TRAINING_ARGS_FILE,
     TRAINING_CONFIG_FILE,
 )
-from inference.modeling import EventClaimConfig
-from inference.schema import LabelSchema
+from inference.core.modeling import EventClaimConfig
+from inference.core.schema import LabelSchema
 
 from .evaluation.report import TITLES, percent
 from .evaluation.span_metrics import TASKS

@@ -21,7 +21,7 @@ import json
 import logging
 from pathlib import Path
 
-from inference.document import Article, write_jsonl
+from inference.core.articles import Article, write_jsonl
 
 from .cli import command_parser, setup_logging
 from .data.importers import ImportReport, load_articles

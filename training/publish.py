@@ -23,7 +23,7 @@ from huggingface_hub import CommitInfo, CommitOperationAdd, HfApi, get_token
 from huggingface_hub.errors import HFValidationError
 from huggingface_hub.utils import validate_repo_id
 
-from inference.model_folder import CARD_FILE, CONFIG_FILE, PUBLISHED, REQUIRED_TO_PUBLISH
+from inference.core.model_folder import CARD_FILE, CONFIG_FILE, PUBLISHED, REQUIRED_TO_PUBLISH
 
 from .cli import command_parser, setup_logging
 
@@ -54,7 +54,7 @@ def collect_uploads(model_dir: str | Path, repo_id: str) -> list[Upload]:
         >>> [u.path for u in collect_uploads("runs/release/model", "org/news-extractor")][:3]  # doctest: +SKIP
         ['README.md', 'config.json', 'eval_results.json']
     """
-    from inference.modeling import EventClaimConfig
+    from inference.core.modeling import EventClaimConfig
 
     from .model_card import render_model_card
 

@@ -24,7 +24,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from inference.model_folder import DEFAULT_MODEL, EVAL_RESULTS_FILE, SHIPPED_FROM_CANDIDATE
+from inference.core.model_folder import DEFAULT_MODEL, EVAL_RESULTS_FILE, SHIPPED_FROM_CANDIDATE
 
 from .backend_gate import measure_gate
 from .cli import command_parser, setup_logging
@@ -106,7 +106,7 @@ def ship(model_dir: str | Path, out: str | Path = DEFAULT_MODEL, force: bool = F
     check_test_data(data)  # before the shipped model is removed, not after
     import torch
 
-    from inference.modeling import EventClaimModel
+    from inference.core.modeling import EventClaimModel
 
     model = EventClaimModel.from_pretrained(model_dir, dtype=torch.float32)
     if out.exists():

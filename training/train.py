@@ -18,13 +18,13 @@ from collections import Counter
 
 from transformers import AutoConfig, AutoTokenizer, set_seed
 
-from inference.backbone import resolve_backbone
-from inference.document import Article
-from inference.hub import resolve_model_dir
-from inference.model_folder import TRAIN_RESULTS_FILE, TRAINING_ARGS_FILE
-from inference.modeling import EventClaimConfig, EventClaimModel
-from inference.predictor import Predictor
-from inference.schema import LabelSchema
+from inference.core.articles import Article
+from inference.core.backbone import resolve_backbone
+from inference.core.model_folder import TRAIN_RESULTS_FILE, TRAINING_ARGS_FILE
+from inference.core.modeling import EventClaimConfig, EventClaimModel
+from inference.core.schema import LabelSchema
+from inference.runtime.hub import resolve_model_dir
+from inference.runtime.predictor import Predictor
 
 from .calibration import calibrate_thresholds, save_thresholds
 from .checkpoints import checkpoint_problem, last_complete_checkpoint

@@ -1,8 +1,9 @@
 """A ``Trainer`` whose evaluation is span-level F1 on whole dev articles, so the best checkpoint is the best extractor.
 
 The stock evaluation loop scores token logits of padded windows; ours decodes spans over whole articles (windows
-merged, arguments linked to triggers) through the same :class:`~inference.predictor.Predictor` users call. Publishing
-goes through :mod:`training.publish` too: ``push_to_hub`` uploads the saved model folder with this project's card.
+merged, arguments linked to triggers) through the same :class:`~inference.runtime.predictor.Predictor` users call.
+Publishing goes through :mod:`training.publish` too: ``push_to_hub`` uploads the saved model folder with this
+project's card.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from pathlib import Path
 from huggingface_hub import CommitInfo
 from transformers import Trainer, TrainingArguments
 
-from inference.document import Article
-from inference.model_folder import RUN_MODEL_SUBDIR
-from inference.predictor import Predictor
-from inference.schema import LabelSchema
+from inference.core.articles import Article
+from inference.core.model_folder import RUN_MODEL_SUBDIR
+from inference.core.schema import LabelSchema
+from inference.runtime.predictor import Predictor
 
 from .evaluation.scoring import evaluate_articles
 from .evaluation.span_metrics import flat_metrics
@@ -50,7 +51,7 @@ def enforce_required(args: TrainingArguments) -> TrainingArguments:
 class ExtractionTrainer(Trainer):
     """``Trainer`` + span-level dev evaluation (metric ``eval_overall_f1`` and one ``eval_<task>_f1`` per task).
 
-    ``eval_dataset`` is a list of gold :class:`~inference.document.Article` objects, not tokenized windows.
+    ``eval_dataset`` is a list of gold :class:`~inference.core.articles.Article` objects, not tokenized windows.
     """
 
     def __init__(self, model=None, args: TrainingArguments | None = None, *, schema: LabelSchema,

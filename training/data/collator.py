@@ -1,4 +1,4 @@
-"""Padding a list of windows into tensors for :class:`inference.modeling.EventClaimModel`."""
+"""Padding a list of windows into tensors for :class:`inference.core.modeling.EventClaimModel`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
-from inference.alignment import IGNORE_INDEX
+from inference.core.alignment import IGNORE_INDEX
 
 
 @dataclass

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 
 from datasets import Dataset, Features, List, Value
 
-from inference.alignment import (
+from inference.core.alignment import (
     IGNORE_INDEX,
     TokenizedText,
     Window,
@@ -26,8 +26,8 @@ from inference.alignment import (
     tags_to_label_ids,
     tokenize_text,
 )
-from inference.document import Article, Span
-from inference.modeling import EventClaimConfig
+from inference.core.articles import Article, Span
+from inference.core.modeling import EventClaimConfig
 
 logger = logging.getLogger(__name__)
 

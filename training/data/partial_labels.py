@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from inference.document import Article, Span
+from inference.core.articles import Article, Span
 
 WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 
@@ -28,7 +28,7 @@ class TriggerLexicon:
     """Lower-cased words that are labelled one-word triggers often enough to be taken as triggers everywhere.
 
     Example:
-        >>> from inference.document import Event
+        >>> from inference.core.articles import Event
         >>> a = Article("a", "The attack. Another attack.", [Event("Conflict:Attack", Span(4, 10))], layers=("events",))
         >>> lexicon = TriggerLexicon.count([a], min_count=1, min_rate=0.5)
         >>> lexicon.words, lexicon.rates["attack"]

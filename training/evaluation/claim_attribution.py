@@ -12,17 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from inference.claim_linking import claim_of_events
-from inference.document import Article, Span
-from inference.results import Extraction
+from inference.core.articles import Article, Span
+from inference.core.claim_linking import claim_of_events
+from inference.interface.results import Extraction
 
 
 def events_in_claims(gold: Sequence[Article], results: Sequence[Extraction]) -> dict[str, float | int]:
     """``{"events", "attributed", "share"}`` over the articles whose claims are annotated.
 
     Example:
-        >>> from inference.document import Claim
-        >>> from inference.results import ClaimResult, EventResult, TextSpan
+        >>> from inference.core.articles import Claim
+        >>> from inference.interface.results import ClaimResult, EventResult, TextSpan
         >>> gold = Article("a", "He said troops attacked.", claims=[Claim(cue=[Span(3, 7)], content=[Span(8, 23)])])
         >>> attack = EventResult("Conflict:Attack", 0.9, TextSpan(15, 23, "attacked"), claim=0)
         >>> said = ClaimResult(0.9, None, TextSpan(3, 7, "said"), [TextSpan(8, 23, "troops attacked")])

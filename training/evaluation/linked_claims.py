@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from inference.document import Claim
+from inference.core.articles import Claim
 
 from .words import Words, prf
 
@@ -59,7 +59,7 @@ class LinkedClaimCounts:
     :func:`training.evaluation.span_metrics.span_scores`' tasks, scores in [0, 1].
 
     Example:
-        >>> from inference.document import Span
+        >>> from inference.core.articles import Span
         >>> from training.evaluation.words import Words
         >>> counts = LinkedClaimCounts()
         >>> counts.add(Words.of("He said no."), gold=[Claim([Span(0, 2)], [Span(3, 7)], [Span(8, 10)])],

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from inference.model_folder import EVAL_REPORT_FILE, EVAL_RESULTS_FILE
+from inference.core.model_folder import EVAL_REPORT_FILE, EVAL_RESULTS_FILE
 
 from .span_metrics import HEADLINE_TASKS, TASKS, flat_metrics
 

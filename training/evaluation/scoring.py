@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from inference.api import extract
-from inference.document import Article
-from inference.predictor import Predictor
+from inference.core.articles import Article
+from inference.interface.api import extract
+from inference.runtime.predictor import Predictor
 
 from .claim_attribution import events_in_claims
 from .span_metrics import span_scores

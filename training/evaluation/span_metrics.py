@@ -25,7 +25,7 @@ from typing import Any
 
 import evaluate
 
-from inference.document import Article, Event, Span
+from inference.core.articles import Article, Event, Span
 
 from .linked_claims import LinkedClaimCounts
 from .words import Words, prf
@@ -176,7 +176,7 @@ def span_scores(gold: Sequence[Article], pred: Sequence[Article]) -> dict[str, A
     annotating their layer are left out. ``linked_claims`` scores whole claims (:mod:`.linked_claims`).
 
     Example:
-        >>> from inference.document import Claim
+        >>> from inference.core.articles import Claim
         >>> gold = [Article("a", "He said no.", layers=("claims",), claims=[Claim([Span(0, 2)], [Span(3, 7)])])]
         >>> pred = [Article("a", "He said no.", claims=[Claim([Span(0, 2)], [Span(3, 10)])])]
         >>> scores = span_scores(gold, pred)

@@ -10,7 +10,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
-from inference.document import Span
+from inference.core.articles import Span
 
 WORD = re.compile(r"\w+|[^\w\s]")
 

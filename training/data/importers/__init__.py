@@ -1,4 +1,4 @@
-"""Importers from the public corpora's formats into the one article format (``inference.document``).
+"""Importers from the public corpora's formats into the one article format (``inference.core.articles``).
 
 Every importer returns ``(articles, report)``; the report counts whatever was skipped or merged, and
 :func:`load_articles` logs it once. ``errors="raise"`` (the default) stops at the first bad annotation with a
@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from inference.document import Article, iter_articles
-from inference.schema import LabelSchema
+from inference.core.articles import Article, iter_articles
+from inference.core.schema import LabelSchema
 
 from .bio import read_bio_jsonl, read_conll
 from .brat import BratEvent, TextBound, parse_ann

@@ -1,7 +1,7 @@
 """Token-level IOB2: JSON lines with ``tokens`` and ``labels`` (as CofeNet's PolNeAR files), or CoNLL columns.
 
 Texts are rebuilt by joining tokens with single spaces. ``B-``/``I-`` labels of type ``source``, ``cue`` or
-``content`` (any case) are claim parts, linked into claims by :func:`inference.claim_linking.link_claims`; labels
+``content`` (any case) are claim parts, linked into claims by :func:`inference.core.claim_linking.link_claims`; labels
 naming a schema event type are triggers. An ``I-`` with no ``B-``/``I-`` of its type before it starts a span
 (seqeval's lenient reading) and is counted as repaired.
 """
@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from inference.claim_linking import link_claims
-from inference.document import Article, DataError, Event, Span, iter_json_lines
-from inference.schema import CLAIM_PARTS, LabelSchema
+from inference.core.articles import Article, DataError, Event, Span, iter_json_lines
+from inference.core.claim_linking import link_claims
+from inference.core.schema import CLAIM_PARTS, LabelSchema
 
 from .import_report import ImportReport, problem
 

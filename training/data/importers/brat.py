@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from inference.document import Span
+from inference.core.articles import Span
 
 from .import_report import ImportReport, problem
 

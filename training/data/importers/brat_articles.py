@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from inference.document import FULL_LAYERS, Argument, Article, Claim, Event, Span
-from inference.schema import CLAIM_PARTS, LabelSchema
+from inference.core.articles import FULL_LAYERS, Argument, Article, Claim, Event, Span
+from inference.core.schema import CLAIM_PARTS, LabelSchema
 
 from .brat import BratAnnotations, BratEvent, TextBound, parse_ann, read_text
 from .import_report import ImportReport, problem

@@ -6,8 +6,8 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
-from inference.document import Article, DataError
-from inference.schema import LabelSchema
+from inference.core.articles import Article, DataError
+from inference.core.schema import LabelSchema
 
 from .import_report import ImportReport, problem
 
@@ -42,7 +42,7 @@ def unique_articles(located: Iterable[tuple[str | Path, int | None, Article]], e
         ...                 ImportReport())  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        inference.document.DataError: a.jsonl:2: article id 'x' is also the id of the article at a.jsonl:1; ...
+        inference.core.articles.DataError: a.jsonl:2: article id 'x' is also the id of the article at a.jsonl:1; ...
     """
     first: dict[str, str] = {}
     articles = []
@@ -66,7 +66,7 @@ def check_not_empty(articles: list[Article], report: ImportReport, path: str | P
         >>> check_not_empty([], ImportReport(), "train.jsonl", "jsonl", "one article per line")
         Traceback (most recent call last):
         ...
-        inference.document.DataError: train.jsonl: no articles in it; expected (jsonl) one article per line
+        inference.core.articles.DataError: train.jsonl: no articles in it; expected (jsonl) one article per line
     """
     if articles:
         return

@@ -23,8 +23,8 @@ from typing import Any
 
 import yaml
 
-from inference.document import Argument, DataError, Event, Span, iter_json_lines
-from inference.schema import LabelSchema
+from inference.core.articles import Argument, DataError, Event, Span, iter_json_lines
+from inference.core.schema import LabelSchema
 
 from ...strict_yaml import check_keys
 from .import_report import ImportReport

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from inference.document import DataError
+from inference.core.articles import DataError
 
 
 @dataclass

@@ -15,8 +15,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from inference.document import Argument, Article, DataError, Entity, Event, Span
-from inference.schema import LabelSchema
+from inference.core.articles import Argument, Article, DataError, Entity, Event, Span
+from inference.core.schema import LabelSchema
 
 from .import_report import ImportReport, problem
 from .overlaps import drop_overlapping_entities, drop_overlapping_triggers

@@ -6,7 +6,7 @@ triggers on the same words) cannot both be learnt. Importers keep the first in t
 
 from __future__ import annotations
 
-from inference.document import Claim, Entity, Event, Span
+from inference.core.articles import Claim, Entity, Event, Span
 
 from .import_report import ImportReport
 

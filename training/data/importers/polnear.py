@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from inference.document import Article, DataError
+from inference.core.articles import Article, DataError
 
 from .brat import parse_ann, read_text
 from .brat_articles import BratMapping, to_article

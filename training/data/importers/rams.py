@@ -17,8 +17,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from inference.document import Article, Span
-from inference.schema import LabelSchema
+from inference.core.articles import Article, Span
+from inference.core.schema import LabelSchema
 
 from .event_mapping import EventMapping, as_event_mapping, iter_documents, map_event
 from .import_report import ImportReport, problem

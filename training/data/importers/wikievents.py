@@ -16,8 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from inference.document import Article, DataError, Entity, Event, Span
-from inference.schema import LabelSchema
+from inference.core.articles import Article, DataError, Entity, Event, Span
+from inference.core.schema import LabelSchema
 
 from .event_mapping import EventMapping, as_event_mapping, is_schema_event, iter_documents, map_event
 from .import_report import ImportReport, problem

@@ -1,0 +1,125 @@
+"""``extract(text)``: events and claims from whole news articles, with the shipped default model.
+
+The model is loaded once per (model, device, backend) and reused by every later call, from any thread. Without
+``backend=``, a model runs on the fastest backend whose F1 gate it passed (``inference/runtime/backends.py``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import overload
+
+import torch
+
+from ..core.model_folder import DEFAULT_MODEL
+from ..runtime.backends import check_backend, default_backend, resolve_device
+from ..runtime.hub import quiet_weight_loading, resolve_model_dir
+from ..runtime.predictor import Predictor
+from .results import Extraction
+
+MODEL_TYPES = "accepted: None (the shipped model), a model folder (str or Path), a hub id ORG/NAME, or a Predictor"
+
+# Keyed both as asked (model, device, backend; None for a default) and as resolved (folder, torch device, backend), so
+# a repeated call looks nothing up (a hub id is not fetched again) and equivalent requests share one predictor.
+_predictors: dict[tuple[str, str, str], Predictor] = {}
+_loading = threading.Lock()
+
+
+def load_predictor(model: str | Path | None = None, device: str | torch.device | None = None,
+                   backend: str | None = None) -> Predictor:
+    """The predictor for ``model`` (default: the shipped model) on ``device`` with ``backend`` (one of ``BACKENDS``;
+    None: the fastest whose F1 gate passed for that model, see
+    :func:`inference.runtime.backends.default_backend`), loaded on first use and cached.
+
+    Example:
+        >>> load_predictor() is load_predictor()  # doctest: +SKIP
+        True
+    """
+    if model is not None and not isinstance(model, (str, Path)):
+        raise TypeError(f"model={model!r} ({type(model).__name__}); {MODEL_TYPES}")
+    if backend is not None:
+        check_backend(backend)
+    request = (str(model), repr(device), str(backend))
+    with _loading:  # one load per key even when several threads ask at once
+        if request not in _predictors:
+            if model is None and not (DEFAULT_MODEL / "model.safetensors").is_file():
+                raise FileNotFoundError(f"the default model is missing from {DEFAULT_MODEL}; reinstall the package "
+                                        "or pass model= a trained model folder or hub id")
+            folder = resolve_model_dir(DEFAULT_MODEL if model is None else model)  # a hub id: fetched, with progress
+            chosen = backend or default_backend(folder, device)
+            resolved = (str(folder), str(resolve_device(device, chosen)), chosen)
+            if resolved not in _predictors:
+                with quiet_weight_loading():  # no "Loading weights" bar on every library call
+                    _predictors[resolved] = Predictor.from_pretrained(folder, device=resolved[1], backend=chosen)
+            _predictors[request] = _predictors[resolved]
+    return _predictors[request]
+
+
+@overload
+def extract(texts: str, model: str | Path | Predictor | None = ..., *, device: str | torch.device | None = ...,
+            backend: str | None = ..., batch_size: int = ..., threshold: float | None = ...,
+            progress: bool = ...) -> Extraction: ...
+@overload
+def extract(texts: Sequence[str], model: str | Path | Predictor | None = ..., *,
+            device: str | torch.device | None = ..., backend: str | None = ..., batch_size: int = ...,
+            threshold: float | None = ..., progress: bool = ...) -> list[Extraction]: ...
+
+
+def extract(texts, model=None, *, device=None, backend=None, batch_size=16, threshold=None, progress=False):
+    """Extract events and claims from one article (a ``str``) or several (a list of ``str``, run in batches).
+
+    ``model`` is a trained model folder, a hub id or a :class:`Predictor` (default: the model shipped with this
+    package); ``device`` defaults to CUDA when present, else the CPU; ``backend`` is ``"torch"``, ``"onnx"`` or
+    ``"onnx-int8"`` (ONNX Runtime on the CPU, fp32 or int8), by default the fastest that passed the model's F1 gate
+    (torch when none is recorded; ``device`` and ``backend`` apply to a model loaded here, not to a given
+    :class:`Predictor`); ``batch_size`` counts windows of the model's width per forward pass; spans scoring below
+    ``threshold`` (mean tag probability, 0-1; default: the predictor's ``min_score``, 0 unless set) are left out. An
+    article's result does not depend on the other articles in the call, on any backend.
+
+    Example:
+        >>> result = extract("Police said two people were killed in Paris.")  # doctest: +SKIP
+        >>> result.to_dict()["claims"][0]["cue"]  # doctest: +SKIP
+        {'start': 7, 'end': 11, 'text': 'said'}
+    """
+    single = isinstance(texts, str)
+    batch = [texts] if single else _check_texts(texts)
+    _check_options(batch_size, threshold)
+    if backend is not None:
+        check_backend(backend)  # also when a Predictor is given, which resolves no device
+    predictor = model if isinstance(model, Predictor) else load_predictor(model, device, backend)
+
+    results = [Extraction() for _ in batch]  # empty or whitespace-only texts stay empty
+    todo = [i for i, text in enumerate(batch) if text.strip()]
+    if todo:
+        articles = predictor.predict([batch[i] for i in todo], progress=progress, min_score=threshold,
+                                     batch_size=batch_size)
+        for i, article in zip(todo, articles, strict=True):
+            results[i] = Extraction.from_article(article)
+    return results[0] if single else results
+
+
+def _check_options(batch_size: object, threshold: object) -> None:
+    # bool is an int to Python, but batch_size=True is a mistake, not one window
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int):
+        raise TypeError(f"batch_size={batch_size!r} ({type(batch_size).__name__}); accepted: an int, the windows per "
+                        "forward pass, 1 or more (default 16)")
+    if batch_size < 1:
+        raise ValueError(f"batch_size={batch_size!r}; accepted: an int, the windows per forward pass, 1 or more")
+    if threshold is None:
+        return
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+        raise TypeError(f"threshold={threshold!r} ({type(threshold).__name__}); accepted: a number between 0 and 1, "
+                        "or None (keep every span decoded)")
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold={threshold!r}; accepted: a number between 0 and 1, or None")
+
+
+def _check_texts(texts: object) -> list[str]:
+    if not isinstance(texts, (list, tuple)):
+        raise TypeError(f"extract() takes a str or a list/tuple of str; got {type(texts).__name__}")
+    for index, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"extract() takes a str or a list/tuple of str; item {index} is {type(text).__name__}")
+    return list(texts)

@@ -1,0 +1,161 @@
+"""What :func:`inference.extract` returns: typed, JSON-serialisable results with character offsets into the input.
+
+These are the user-facing contract; :class:`inference.core.articles.Article` is the training and evaluation format they
+are made from (it keeps every fragment of every claim part, and which layers were annotated).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.articles import Argument, Article, Claim, Entity, Event, Span
+from ..core.claim_linking import char_gap, claim_of_events
+
+
+def _score(value: float | None) -> float:
+    return round(value, 4) if value is not None else 0.0
+
+
+@dataclass(frozen=True)
+class TextSpan:
+    """``text[start:end] == self.text``, always, for the ``text`` that was given to :func:`extract`."""
+
+    start: int
+    end: int
+    text: str
+
+    @classmethod
+    def of(cls, span: Span, text: str) -> TextSpan:
+        return cls(span.start, span.end, text[span.start : span.end])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "text": self.text}
+
+
+@dataclass(frozen=True)
+class ArgumentResult:
+    """An argument of one event: who, whom, where, with what."""
+
+    role: str
+    start: int
+    end: int
+    text: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"role": self.role, "start": self.start, "end": self.end, "text": self.text, "score": self.score}
+
+
+@dataclass(frozen=True)
+class EntityResult:
+    """An entity mention with its ACE type (``PER``, ``ORG``, ``GPE``, ``LOC``, ``FAC``, ``VEH``, ``WEA``)."""
+
+    type: str
+    start: int
+    end: int
+    text: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "start": self.start, "end": self.end, "text": self.text, "score": self.score}
+
+
+@dataclass(frozen=True)
+class EventResult:
+    """A typed trigger with its arguments; ``claim`` is the index of the claim whose content holds the trigger."""
+
+    type: str
+    score: float
+    trigger: TextSpan
+    arguments: list[ArgumentResult] = field(default_factory=list)
+    claim: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "score": self.score, "trigger": self.trigger.to_dict(),
+                "arguments": [a.to_dict() for a in self.arguments], "claim": self.claim}
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """An attributed statement: ``source`` (or ``None``) says, through ``cue``, the ``content`` fragments."""
+
+    score: float
+    source: TextSpan | None
+    cue: TextSpan | None
+    content: list[TextSpan] = field(default_factory=list)  # in text order
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"score": self.score, "source": self.source.to_dict() if self.source else None,
+                "cue": self.cue.to_dict() if self.cue else None, "content": [c.to_dict() for c in self.content]}
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """Events, claims and entity mentions of one text (``entities`` stays empty for a model without an entity head).
+
+    Example:
+        >>> from inference.core.articles import Event
+        >>> text = "He said two people were killed."
+        >>> article = Article("x", text, events=[Event("Life:Die", Span(24, 30), score=0.9)],
+        ...                   claims=[Claim([Span(0, 2)], [Span(3, 7)], [Span(8, 30)], score=0.8)])
+        >>> result = Extraction.from_article(article)
+        >>> result.events[0].claim, result.claims[0].cue.text
+        (0, 'said')
+    """
+
+    events: list[EventResult] = field(default_factory=list)
+    claims: list[ClaimResult] = field(default_factory=list)
+    entities: list[EntityResult] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"events": [e.to_dict() for e in self.events], "claims": [c.to_dict() for c in self.claims],
+                "entities": [e.to_dict() for e in self.entities]}
+
+    def to_article(self, article_id: str, text: str) -> Article:
+        """The result in the article format of ``inference.core.articles``: for scoring, or to correct and train on."""
+        events = [Event(e.type, Span(e.trigger.start, e.trigger.end),
+                        [Argument(a.role, Span(a.start, a.end), a.score) for a in e.arguments], e.score)
+                  for e in self.events]
+        claims = [Claim(*([Span(s.start, s.end)] if s else [] for s in (c.source, c.cue)),
+                        [Span(s.start, s.end) for s in c.content], c.score)
+                  for c in self.claims]
+        entities = [Entity(e.type, Span(e.start, e.end), e.score) for e in self.entities]
+        return Article(article_id, text, events, claims, entities=entities)
+
+    @classmethod
+    def from_article(cls, article: Article) -> Extraction:
+        """The result for a predicted article: claims in text order, each event pointing to the claim it is part of."""
+        text = article.text
+        claims = sorted(article.claims, key=_claim_start)
+        events = sorted(article.events, key=lambda e: e.trigger)
+        links = claim_of_events([e.trigger for e in events], claims)
+        return cls(
+            events=[
+                EventResult(e.type, _score(e.score), TextSpan.of(e.trigger, text),
+                            [ArgumentResult(a.role, a.span.start, a.span.end, a.span.text_in(text), _score(a.score))
+                             for a in sorted(e.arguments, key=lambda a: a.span)],
+                            link)
+                for e, link in zip(events, links, strict=True)
+            ],
+            claims=[
+                ClaimResult(_score(c.score), _nearest_source(c, text), TextSpan.of(c.cue[0], text) if c.cue else None,
+                            [TextSpan.of(s, text) for s in sorted(c.content)])
+                for c in claims
+            ],
+            entities=[EntityResult(e.type, e.span.start, e.span.end, e.span.text_in(text), _score(e.score))
+                      for e in sorted(article.entities, key=lambda e: e.span)],
+        )
+
+
+def _claim_start(claim: Claim) -> int:
+    return min(span.start for _, span in claim.parts())
+
+
+def _nearest_source(claim: Claim, text: str) -> TextSpan | None:
+    """The source fragment nearest the cue: the contract has one source per claim, the tagger may find two."""
+    if not claim.source:
+        return None
+    anchor = claim.cue[0] if claim.cue else (claim.content[0] if claim.content else claim.source[0])
+    best = min(claim.source, key=lambda s: (char_gap(s, anchor), s))
+    return TextSpan.of(best, text)

@@ -1,0 +1,453 @@
+"""Model card, publishing and loading by hub id, against a loopback stand-in for the Hugging Face Hub.
+
+``FakeHub`` answers the requests huggingface_hub 2.x makes (read from its source: ``HfApi.create_repo``,
+``create_branch``, ``create_commit`` with ``/api/validate-yaml``, ``/preupload`` and the NDJSON ``/commit``;
+``snapshot_download``'s ``/revision``, ``/tree`` and ``/resolve`` calls) and records every request, so the tests can
+check what was sent, byte for byte. Nothing leaves the loopback interface.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import torch
+from huggingface_hub import ModelCard, constants
+from safetensors.torch import load_file
+from transformers import TrainingArguments
+
+from inference import Predictor, extract
+from inference.core.schema import LabelSchema
+from inference.runtime.hub import resolve_model_dir
+from tests.conftest import ROOT, make_tiny_model
+from training.config import load_config
+from training.model_card import EVENT_EXAMPLES, render_model_card, write_model_card
+from training.publish import PublishError, collect_uploads, main, publish
+from training.train import build_model
+from training.trainer import ExtractionTrainer
+
+TOKEN = "hf_FakeTokenForLoopbackTests0123456789"
+REPO = "acme/news-extractor"
+UPLOADED = {"README.md", "config.json", "eval_results.json", "eval_results.md", "model.safetensors", "schema.json",
+            "tokenizer.json", "tokenizer_config.json", "train_results.json", "training_args.json",
+            "training_config.yaml"}
+ROWS = ("trigger_identification", "trigger_classification", "argument_classification", "claim_source", "claim_cue",
+        "claim_content", "linked_claims")
+
+
+def git_blob_id(content: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
+
+
+@dataclasses.dataclass
+class Request:
+    method: str
+    path: str
+    authorization: str | None
+    body: bytes
+
+
+class FakeHub:
+    """Repos with branches and commits (full file trees), and a log of every request and commit."""
+
+    def __init__(self) -> None:
+        self.repos: dict[str, dict] = {}  # repo id -> {"private": bool, "branches": {name: commit sha}}
+        self.trees: dict[str, dict[str, bytes]] = {}  # commit sha -> {path: content}
+        self.commits: list[dict] = []  # {"repo", "revision", "summary", "files": {path: content}}
+        self.requests: list[Request] = []
+        self.unhandled: list[str] = []
+        self.lock = threading.Lock()
+        handler = type("Handler", (_Handler,), {"hub": self})
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def commit(self, parent: str | None, files: dict[str, bytes]) -> str:
+        tree = {**(self.trees[parent] if parent else {}), **files}
+        sha = hashlib.sha1(json.dumps([parent, sorted((p, git_blob_id(c)) for p, c in tree.items())]).encode())
+        self.trees[sha.hexdigest()] = tree
+        return sha.hexdigest()
+
+    def resolve(self, repo: str, revision: str) -> str | None:
+        branches = self.repos[repo]["branches"]
+        return branches.get(revision) or (revision if revision in self.trees else None)
+
+    def route(self, method: str, path: str, body: bytes) -> tuple[int, dict, bytes]:
+        """(status, headers, body) for one request; 404 with the Hub's X-Error-Code where the Hub sends one."""
+        if method == "POST" and path == "/api/repos/create":
+            payload = json.loads(body)
+            repo = f"{payload['organization']}/{payload['name']}"
+            if repo in self.repos:
+                # As the Hub answers: create_repo(exist_ok=True) reads the url from this 409 too.
+                return _json({"error": "You already created this model repo", "url": f"https://huggingface.co/{repo}"},
+                             409)
+            self.repos[repo] = {"private": payload.get("visibility") == "private",
+                                "branches": {"main": self.commit(None, {})}}
+            return _json({"url": f"https://huggingface.co/{repo}", "name": repo})
+        if method == "POST" and path == "/api/validate-yaml":
+            return _json({"errors": [], "warnings": []})
+        match = re.fullmatch(r"/api/models/([^/]+/[^/]+)/(branch|preupload|commit|revision|tree)/([^/]+)(/.*)?", path)
+        if match:
+            repo, action, revision = unquote(match[1]), match[2], unquote(match[3])
+            if repo not in self.repos:
+                return _json({"error": "Repository not found"}, 404, {"X-Error-Code": "RepoNotFound"})
+            if action == "branch":
+                if revision in self.repos[repo]["branches"]:
+                    return _json({"error": "Reference already exists"}, 409)
+                start = json.loads(body or b"{}").get("startingPoint", "main")
+                self.repos[repo]["branches"][revision] = self.resolve(repo, start)
+                return _json({})
+            sha = self.resolve(repo, revision)
+            if sha is None:
+                return _json({"error": "Invalid rev id"}, 404, {"X-Error-Code": "RevisionNotFound"})
+            if action == "preupload":  # every file "regular": its bytes travel inside the commit, no LFS or Xet
+                files = json.loads(body)["files"]
+                return _json({"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False}
+                                        for f in files]})
+            if action == "commit":
+                lines = [json.loads(line) for line in body.splitlines() if line.strip()]
+                header = next(line["value"] for line in lines if line["key"] == "header")
+                files = {line["value"]["path"]: base64.b64decode(line["value"]["content"])
+                         for line in lines if line["key"] == "file"}
+                if len(files) + 1 != len(lines):  # lfsFile, deletions: nothing this project sends
+                    return _json({"error": f"unexpected operations {[line['key'] for line in lines]}"}, 400)
+                new = self.commit(sha, files)
+                self.repos[repo]["branches"][revision] = new
+                self.commits.append({"repo": repo, "revision": revision, "summary": header["summary"],
+                                     "files": files})
+                return _json({"commitUrl": f"https://huggingface.co/{repo}/commit/{new}", "commitOid": new})
+            if action == "revision":
+                return _json({"id": repo, "sha": sha, "private": self.repos[repo]["private"],
+                              "siblings": [{"rfilename": p} for p in sorted(self.trees[sha])]})
+            return _json([{"type": "file", "path": p, "size": len(c), "oid": git_blob_id(c)}
+                          for p, c in sorted(self.trees[sha].items())])
+        match = re.fullmatch(r"/([^/]+/[^/]+)/resolve/([^/]+)/(.+)", path)
+        if match and method in ("GET", "HEAD"):
+            repo, revision, name = unquote(match[1]), unquote(match[2]), unquote(match[3])
+            if repo not in self.repos:
+                return _json({"error": "Repository not found"}, 404, {"X-Error-Code": "RepoNotFound"})
+            sha = self.resolve(repo, revision)
+            if sha is None:
+                return _json({"error": "Invalid rev id"}, 404, {"X-Error-Code": "RevisionNotFound"})
+            if name not in self.trees[sha]:
+                return _json({"error": "Entry not found"}, 404, {"X-Error-Code": "EntryNotFound", "X-Repo-Commit": sha})
+            content = self.trees[sha][name]
+            return 200, {"ETag": f'"{git_blob_id(content)}"', "X-Repo-Commit": sha,
+                         "Content-Type": "application/octet-stream"}, content
+        self.unhandled.append(f"{method} {path}")
+        return _json({"error": "not implemented by FakeHub"}, 404)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    hub: FakeHub
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        path = urlsplit(self.path).path
+        with self.hub.lock:
+            self.hub.requests.append(Request(self.command, path, self.headers.get("Authorization"), body))
+            status, headers, content = self.hub.route(self.command, path, body)
+        self.send_response(status)
+        for key, value in {**headers, "Content-Length": str(len(content))}.items():
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(content)
+
+    do_GET = do_HEAD = do_POST = _answer
+
+    def log_message(self, *args) -> None:  # keep pytest's output clean
+        pass
+
+
+def _json(value, status: int = 200, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    return status, {"Content-Type": "application/json", **(headers or {})}, json.dumps(value).encode()
+
+
+@pytest.fixture(scope="module")
+def hub():
+    fake = FakeHub()
+    yield fake
+    fake.server.shutdown()
+    fake.server.server_close()
+
+
+@pytest.fixture
+def hub_env(hub, monkeypatch, tmp_path):
+    """This process talks to the fake hub: endpoint, token, online, and a fresh download cache."""
+    monkeypatch.setattr(constants, "ENDPOINT", hub.url)
+    monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", hub.url + "/{repo_id}/resolve/{revision}/{filename}")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)  # conftest sets HF_HUB_OFFLINE=1 before the import
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub-cache"))
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    return hub
+
+
+@pytest.fixture(scope="module")
+def published(hub, model_dir) -> subprocess.CompletedProcess:
+    """The CLI run as a user runs it: HF_ENDPOINT and HF_TOKEN in the environment."""
+    env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_TOKEN": TOKEN, "HF_HUB_OFFLINE": "0",
+           "HF_HUB_DISABLE_TELEMETRY": "1", "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", "training.publish", "--model", str(model_dir), "--repo-id", REPO,
+                             "--private"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return result
+
+
+def sections(text: str) -> dict[str, str]:
+    parts = re.split(r"^## (.+)$", text, flags=re.MULTILINE)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+# --- the model card ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("evaluated", [True, False])
+def test_card_has_every_section_filled(model_dir, tmp_path, evaluated):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    for file in model_dir.iterdir():
+        if evaluated or not file.name.startswith("eval_results"):
+            (folder / file.name).write_bytes(file.read_bytes())
+    card = ModelCard.load(write_model_card(folder, model_id=REPO))
+    text = str(card)
+    for leftover in ("{{", "}}", "{%", "None", "nan"):
+        assert leftover not in text, leftover
+    found = sections(card.text)
+    assert list(found) == ["What it extracts", "Intended use", "Out-of-scope use", "How to use", "Training data",
+                           "Evaluation", "Limitations and biases", "Training procedure", "Framework versions"]
+    for title, body in found.items():
+        assert body.strip(), f"section {title!r} is empty"
+    assert f"\n# {REPO}\n" in card.text
+    assert card.data.model_name == REPO and card.data.pipeline_tag == "token-classification"
+    for event_type in LabelSchema.default().event_types:  # one example per event type
+        assert re.search(rf"^\| {re.escape(event_type)} \| .+ \| \".+\": trigger \*\*\w+\*\*", text, re.MULTILINE)
+    for part in ("source", "cue", "content"):
+        assert re.search(rf"^\| {part} \| .+ \| \".*\*\*.+\*\*.*\" \|$", text, re.MULTILINE)
+    assert "trained on `tests/fixtures/articles.jsonl`" in found["Training data"]
+    assert "learning_rate | 0.001" in found["Training procedure"] and "max_steps | 6" in found["Training procedure"]
+    if evaluated:
+        scores = json.loads((folder / "eval_results.json").read_text())["scores"]
+        reported = {r.metric_name: r.metric_value for r in card.data.eval_results}
+        assert len(reported) == 2 * len(ROWS)  # exact and overlap F1 of each layer
+        assert reported["Claim content overlap F1"] == round(100 * scores["claim_content"]["overlap"]["f1"], 1)
+        assert reported["Trigger classification exact F1"] == round(
+            100 * scores["trigger_classification"]["exact"]["f1"], 1)
+        assert "| Claim cue |" in found["Evaluation"] and "6 articles" in found["Evaluation"]
+    else:
+        assert card.data.eval_results is None and "Not evaluated yet" in found["Evaluation"]
+
+
+def test_card_lists_the_corpora_the_model_was_trained_on(model_dir, tmp_path):
+    folder = tmp_path / "model"
+    shutil.copytree(model_dir, folder)
+    # the corpora listed, before the note on splits; a model without recorded corpora predates WikiEvents and RAMS
+    early = sections(ModelCard.load(write_model_card(folder)).text)["Training data"].split("Splits are")[0]
+    assert "**PolNeAR v1.0.0**" in early and "**M2E2**" in early and "RAMS" not in early
+    train = json.loads((folder / "train_results.json").read_text())
+    (folder / "train_results.json").write_text(json.dumps({**train, "training_corpora": {"polnear": 3, "rams": 2}}))
+    text = sections(ModelCard.load(write_model_card(folder)).text)["Training data"].split("Splits are")[0]
+    assert "**PolNeAR v1.0.0**" in text and "**RAMS 1.0 (dev file)**" in text and "CC BY-SA 4.0" in text
+    assert "**M2E2**" not in text and "WikiEvents" not in text
+
+
+def test_card_examples_use_the_schema_roles():
+    schema = LabelSchema.default()
+    assert set(EVENT_EXAMPLES) == set(schema.event_types)
+    for event_type, (sentence, trigger, arguments) in EVENT_EXAMPLES.items():
+        assert trigger in sentence and all(text in sentence for text in arguments.values())
+        assert set(arguments) <= set(schema.event_roles[event_type]), event_type
+
+
+def test_card_code_runs(model_dir):
+    """The card's two Python examples run as written, with the repo id replaced by the local folder."""
+    text = render_model_card(model_dir, model_id=REPO).text
+    blocks = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
+    assert len(blocks) == 2
+    for block in blocks:
+        namespace: dict = {}
+        exec(block.replace(REPO, str(model_dir)), namespace)  # noqa: S102 - our own card's code
+    assert len(namespace["claim_tags"]) == len(namespace["batch"]["input_ids"][0])
+    assert set(namespace["trigger_tags"]) <= set(LabelSchema.default().trigger_labels)
+
+
+# --- publishing -------------------------------------------------------------------------------------------------
+
+def test_publish_uploads_exactly_the_model_in_one_commit(hub, published, model_dir):
+    commits = [c for c in hub.commits if c["repo"] == REPO]
+    assert len(commits) == 1 and commits[0]["revision"] == "main"
+    files = commits[0]["files"]
+    assert set(files) == UPLOADED  # no predictions.jsonl, no pickle, nothing outside the allow-list
+    for name in UPLOADED - {"README.md"}:
+        assert files[name] == (model_dir / name).read_bytes(), name
+    assert hub.repos[REPO]["private"] is True
+    config = json.loads(files["config.json"])
+    assert config["id2label"] == {str(i): label for i, label in enumerate(LabelSchema.default().claim_labels)}
+
+    card = ModelCard(files["README.md"].decode())  # rendered again, with the repo id
+    assert card.data.model_name == REPO and f"\n# {REPO}\n" in card.text
+    assert f'model="{REPO}"' in card.text
+    scores = json.loads(files["eval_results.json"])["scores"]
+    reported = {r.metric_name: r.metric_value for r in card.data.eval_results}
+    assert reported["Claim source exact F1"] == round(100 * scores["claim_source"]["exact"]["f1"], 1)
+
+    listed = re.findall(r"^\s+[\d,]+  (\S+)$", published.stdout, re.MULTILINE)
+    assert set(listed) == UPLOADED and "Committed " in published.stdout
+    assert not hub.unhandled
+
+
+def test_token_is_sent_only_as_authorization(hub, published):
+    posts = [r for r in hub.requests if r.method == "POST"]
+    kinds = {re.sub(rf"^/api/models/{REPO}/(\w+)/.*", r"\1", r.path) for r in posts}
+    assert {"/api/repos/create", "/api/validate-yaml", "preupload", "commit"} <= kinds
+    assert all(r.authorization == f"Bearer {TOKEN}" for r in posts)  # HF_TOKEN was picked up, as a header only
+    for request in hub.requests:
+        assert TOKEN.encode() not in request.body, request.path
+    for commit in hub.commits:
+        assert all(TOKEN.encode() not in content for content in commit["files"].values())
+    assert TOKEN not in published.stdout and TOKEN not in published.stderr
+
+
+def test_dry_run_lists_the_same_files_and_sends_nothing(hub_env, model_dir, capsys, monkeypatch):
+    monkeypatch.delenv("HF_TOKEN")
+    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(model_dir / "no-stored-login"))
+    before = len(hub_env.requests)
+    assert main(["--model", str(model_dir), "--repo-id", "acme/dry", "--dry-run"]) is None
+    out = capsys.readouterr().out
+    assert out.startswith(f"Would upload {len(UPLOADED)} files, ")
+    sizes = dict((name, int(size.replace(",", ""))) for size, name in re.findall(r"^\s+([\d,]+)  (\S+)$", out, re.M))
+    assert set(sizes) == UPLOADED
+    assert sizes["model.safetensors"] == (model_dir / "model.safetensors").stat().st_size
+    assert len(hub_env.requests) == before and "acme/dry" not in hub_env.repos
+
+
+def test_publish_to_a_new_branch(hub_env, published, model_dir):
+    main_before = hub_env.repos[REPO]["branches"]["main"]
+    commit = publish(model_dir, REPO, revision="v1", commit_message="release v1")
+    assert hub_env.repos[REPO]["branches"]["main"] == main_before  # the existing repo and main are left alone
+    assert hub_env.repos[REPO]["branches"]["v1"] == commit.oid
+    assert hub_env.commits[-1]["revision"] == "v1" and hub_env.commits[-1]["summary"] == "release v1"
+    assert set(hub_env.commits[-1]["files"]) == UPLOADED
+
+
+def test_trainer_push_to_hub_publishes_the_model_folder_with_this_projects_card(hub_env, model_dir, tmp_path,
+                                                                              tokenizer):
+    run = tmp_path / "run"
+    shutil.copytree(model_dir, run / "model")  # where training.train saves the model: ExtractionTrainer.model_dir
+    args = TrainingArguments(str(run), hub_model_id="acme/pushed", report_to="none", use_cpu=True)
+    trainer = ExtractionTrainer(model=make_tiny_model(tokenizer), args=args, schema=LabelSchema.default(),
+                                processing_class=tokenizer)
+    commit = trainer.push_to_hub(commit_message="from the trainer")
+    last = hub_env.commits[-1]
+    assert last["repo"] == "acme/pushed" and last["summary"] == "from the trainer" and commit.oid
+    assert set(last["files"]) == UPLOADED  # the allow-list: no training_args.bin, no checkpoints, no predictions
+    card = ModelCard(last["files"]["README.md"].decode())
+    assert card.data.model_name == "acme/pushed" and "## Training procedure" in card.text  # ours, not the Trainer's
+
+    trainer.create_model_card()  # what Trainer.push_to_hub would call: our card, into the model folder
+    assert ModelCard.load(run / "model" / "README.md").data.model_name == "acme/pushed"
+    assert not (run / "README.md").exists()
+
+
+def test_trainer_enforces_the_arguments_the_code_depends_on(tokenizer, tmp_path, caplog):
+    args = TrainingArguments(str(tmp_path), remove_unused_columns=True, report_to="none", use_cpu=True)
+    with caplog.at_level(logging.WARNING, logger="training.trainer"):
+        trainer = ExtractionTrainer(model=make_tiny_model(tokenizer), args=args, schema=LabelSchema.default())
+    assert trainer.args.remove_unused_columns is False and trainer.args.include_num_input_tokens_seen == "non_padding"
+    assert "remove_unused_columns=True" in caplog.text and "overridden with remove_unused_columns=False" in caplog.text
+    assert args.remove_unused_columns is True  # the caller's arguments are left as they were
+
+
+def _break(folder: Path, case: str) -> tuple[str, str]:
+    """Spoil a copy of the model folder one way; returns (repo id to publish to, what the error must name)."""
+    if case == "pickle":
+        torch.save({"x": torch.zeros(1)}, folder / "pytorch_model.bin")
+        return REPO, "pytorch_model.bin"
+    if case == "no-safetensors":
+        (folder / "model.safetensors").unlink()
+        return REPO, "model.safetensors"
+    if case == "no-eval":
+        (folder / "eval_results.json").unlink()
+        return REPO, "eval_results.json"
+    if case == "foreign-config":
+        (folder / "config.json").write_text(json.dumps({"model_type": "bert"}))
+        return REPO, "config.json has model_type 'bert'"
+    if case == "bad-repo-id":
+        return "acme/news/extractor", "--repo-id 'acme/news/extractor'"
+    (folder / "training_args.json").write_text(json.dumps({"hub_token": TOKEN}))  # token-in-file
+    return REPO, "training_args.json contains your Hugging Face token"
+
+
+@pytest.mark.parametrize("case", ["pickle", "no-safetensors", "no-eval", "foreign-config", "bad-repo-id",
+                                  "token-in-file"])
+def test_unpublishable_folders_are_refused_by_name(model_dir, tmp_path, monkeypatch, case):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    for file in model_dir.iterdir():
+        (folder / file.name).write_bytes(file.read_bytes())
+    repo_id, expected = _break(folder, case)
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    with pytest.raises(PublishError, match=re.escape(expected)) as error:
+        publish(folder, repo_id)  # refused before anything is sent (HF_HUB_OFFLINE=1 would fail any request)
+    assert TOKEN not in str(error.value)
+    with pytest.raises(SystemExit, match=re.escape(expected)):
+        main(["--model", str(folder), "--repo-id", repo_id, "--dry-run"])
+
+
+def test_old_config_gets_id2label_on_upload(model_dir, tmp_path):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    for file in model_dir.iterdir():
+        (folder / file.name).write_bytes(file.read_bytes())
+    config = json.loads((folder / "config.json").read_text())
+    del config["id2label"], config["label2id"]
+    (folder / "config.json").write_text(json.dumps(config))
+    uploaded = {u.path: u.content for u in collect_uploads(folder, REPO)}
+    assert json.loads(uploaded["config.json"])["id2label"]["1"] == "B-source"
+
+
+# --- loading a published model by id ---------------------------------------------------------------------------
+
+def test_round_trip_predicts_identically(hub_env, published, model_dir, articles):
+    folder = resolve_model_dir(REPO)
+    assert folder.is_relative_to(constants.HF_HUB_CACHE)
+    assert {p.name for p in folder.iterdir()} == UPLOADED
+    texts = [a.text for a in articles]
+    local = Predictor.from_pretrained(model_dir, device="cpu").predict(texts)
+    remote = Predictor.from_pretrained(REPO, device="cpu").predict(texts)
+    assert any(a.claims or a.events for a in local)  # a random model tags plenty: the comparison is not vacuous
+    assert [a.to_dict() for a in remote] == [a.to_dict() for a in local]
+    assert extract(texts[0], model=REPO, device="cpu").to_dict() == \
+        extract(texts[0], model=str(model_dir), device="cpu").to_dict()
+
+
+def test_training_continues_from_a_hub_id(hub_env, published, model_dir, tokenizer):
+    reference_tokenizer = tokenizer
+    config = load_config(ROOT / "configs" / "tiny.yaml")
+    config = dataclasses.replace(config, model=dataclasses.replace(config.model, model_name_or_path=REPO))
+    model, tokenizer = build_model(config, LabelSchema.default())
+    expected = load_file(model_dir / "model.safetensors")
+    state = model.state_dict()
+    assert all(torch.equal(state[name], tensor) for name, tensor in expected.items())
+    assert tokenizer("Police said so.")["input_ids"] == reference_tokenizer("Police said so.")["input_ids"]
+
+
+def test_unknown_model_id_is_a_clear_error(hub_env):
+    with pytest.raises(FileNotFoundError, match=r"'acme/missing' is not a folder.*hub model id ORG/NAME"):
+        resolve_model_dir("acme/missing")
+    with pytest.raises(FileNotFoundError, match=r"'runs/no/such/model' is not a folder and not a valid hub model id"):
+        Predictor.from_pretrained("runs/no/such/model")
+
