@@ -74,10 +74,14 @@ class Argument:
 
 @dataclass
 class Event:
+    """A typed trigger with its arguments; ``claim`` (predictions only) is the index, in the article's claims, of the
+    claim whose content holds the trigger (None: the article asserts it itself)."""
+
     type: str
     trigger: Span
     arguments: list[Argument] = field(default_factory=list)
     score: float | None = None
+    claim: int | None = None
 
 
 @dataclass

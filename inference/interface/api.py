@@ -14,7 +14,7 @@ from typing import overload
 import torch
 
 from ..core.model_folder import DEFAULT_MODEL
-from ..runtime.backends import check_backend, default_backend, resolve_device
+from ..runtime.backends import BATCH_SIZE, check_backend, default_backend, resolve_device
 from ..runtime.hub import quiet_weight_loading, resolve_model_dir
 from ..runtime.predictor import Predictor
 from .results import Extraction
@@ -33,9 +33,9 @@ def load_predictor(model: str | Path | None = None, device: str | torch.device |
     None: the fastest whose F1 gate passed for that model, see
     :func:`inference.runtime.backends.default_backend`), loaded on first use and cached.
 
-    Example:
-        >>> load_predictor() is load_predictor()  # doctest: +SKIP
-        True
+    Example::
+
+        load_predictor() is load_predictor()  # True: loaded once
     """
     if model is not None and not isinstance(model, (str, Path)):
         raise TypeError(f"model={model!r} ({type(model).__name__}); {MODEL_TYPES}")
@@ -49,10 +49,11 @@ def load_predictor(model: str | Path | None = None, device: str | torch.device |
                                         "or pass model= a trained model folder or hub id")
             folder = resolve_model_dir(DEFAULT_MODEL if model is None else model)  # a hub id: fetched, with progress
             chosen = backend or default_backend(folder, device)
-            resolved = (str(folder), str(resolve_device(device, chosen)), chosen)
+            torch_device = resolve_device(device, chosen)
+            resolved = (str(folder), str(torch_device), chosen)
             if resolved not in _predictors:
                 with quiet_weight_loading():  # no "Loading weights" bar on every library call
-                    _predictors[resolved] = Predictor.from_pretrained(folder, device=resolved[1], backend=chosen)
+                    _predictors[resolved] = Predictor.from_folder(folder, torch_device, chosen)
             _predictors[request] = _predictors[resolved]
     return _predictors[request]
 
@@ -67,7 +68,7 @@ def extract(texts: Sequence[str], model: str | Path | Predictor | None = ..., *,
             threshold: float | None = ..., progress: bool = ...) -> list[Extraction]: ...
 
 
-def extract(texts, model=None, *, device=None, backend=None, batch_size=16, threshold=None, progress=False):
+def extract(texts, model=None, *, device=None, backend=None, batch_size=BATCH_SIZE, threshold=None, progress=False):
     """Extract events and claims from one article (a ``str``) or several (a list of ``str``, run in batches).
 
     ``model`` is a trained model folder, a hub id or a :class:`Predictor` (default: the model shipped with this
@@ -104,7 +105,7 @@ def _check_options(batch_size: object, threshold: object) -> None:
     # bool is an int to Python, but batch_size=True is a mistake, not one window
     if isinstance(batch_size, bool) or not isinstance(batch_size, int):
         raise TypeError(f"batch_size={batch_size!r} ({type(batch_size).__name__}); accepted: an int, the windows per "
-                        "forward pass, 1 or more (default 16)")
+                        f"forward pass, 1 or more (default {BATCH_SIZE})")
     if batch_size < 1:
         raise ValueError(f"batch_size={batch_size!r}; accepted: an int, the windows per forward pass, 1 or more")
     if threshold is None:

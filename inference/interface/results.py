@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.articles import Argument, Article, Claim, Entity, Event, Span
-from ..core.claim_linking import char_gap, claim_of_events
 
 
 def _score(value: float | None) -> float:
@@ -97,7 +96,7 @@ class Extraction:
     Example:
         >>> from inference.core.articles import Event
         >>> text = "He said two people were killed."
-        >>> article = Article("x", text, events=[Event("Life:Die", Span(24, 30), score=0.9)],
+        >>> article = Article("x", text, events=[Event("Life:Die", Span(24, 30), score=0.9, claim=0)],
         ...                   claims=[Claim([Span(0, 2)], [Span(3, 7)], [Span(8, 30)], score=0.8)])
         >>> result = Extraction.from_article(article)
         >>> result.events[0].claim, result.claims[0].cue.text
@@ -125,37 +124,19 @@ class Extraction:
 
     @classmethod
     def from_article(cls, article: Article) -> Extraction:
-        """The result for a predicted article: claims in text order, each event pointing to the claim it is part of."""
+        """The result for a predicted article, as the article decoder made it (``inference/runtime/article_decoder.py``:
+        claims and events in text order, one source per claim, each event's ``claim`` link)."""
         text = article.text
-        claims = sorted(article.claims, key=_claim_start)
-        events = sorted(article.events, key=lambda e: e.trigger)
-        links = claim_of_events([e.trigger for e in events], claims)
         return cls(
-            events=[
-                EventResult(e.type, _score(e.score), TextSpan.of(e.trigger, text),
-                            [ArgumentResult(a.role, a.span.start, a.span.end, a.span.text_in(text), _score(a.score))
-                             for a in sorted(e.arguments, key=lambda a: a.span)],
-                            link)
-                for e, link in zip(events, links, strict=True)
-            ],
-            claims=[
-                ClaimResult(_score(c.score), _nearest_source(c, text), TextSpan.of(c.cue[0], text) if c.cue else None,
-                            [TextSpan.of(s, text) for s in sorted(c.content)])
-                for c in claims
-            ],
+            events=[EventResult(e.type, _score(e.score), TextSpan.of(e.trigger, text),
+                                [ArgumentResult(a.role, a.span.start, a.span.end, a.span.text_in(text), _score(a.score))
+                                 for a in e.arguments],
+                                e.claim)
+                    for e in article.events],
+            claims=[ClaimResult(_score(c.score), *(TextSpan.of(part[0], text) if part else None
+                                                   for part in (c.source, c.cue)),
+                                [TextSpan.of(s, text) for s in c.content])
+                    for c in article.claims],
             entities=[EntityResult(e.type, e.span.start, e.span.end, e.span.text_in(text), _score(e.score))
-                      for e in sorted(article.entities, key=lambda e: e.span)],
+                      for e in article.entities],
         )
-
-
-def _claim_start(claim: Claim) -> int:
-    return min(span.start for _, span in claim.parts())
-
-
-def _nearest_source(claim: Claim, text: str) -> TextSpan | None:
-    """The source fragment nearest the cue: the contract has one source per claim, the tagger may find two."""
-    if not claim.source:
-        return None
-    anchor = claim.cue[0] if claim.cue else (claim.content[0] if claim.content else claim.source[0])
-    best = min(claim.source, key=lambda s: (char_gap(s, anchor), s))
-    return TextSpan.of(best, text)

@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 BACKENDS = ("torch", "onnx", "onnx-int8")
 FASTEST_FIRST = ("onnx-int8", "onnx", "torch")
 GATE_POINTS = 0.5  # a backend may stand in for fp32 torch within this many points of overall F1
+BATCH_SIZE = 16  # windows per forward pass unless told: 4 to 32 made no consistent difference on a CPU
 # Bump with the int8 recipe (inference/runtime/int8.py): a gate measured on another recipe says nothing about this one.
 INT8_RECIPE = "static-minmax-1"
 ACCEPTED_DEVICES = "'cpu', 'cuda', 'cuda:N' (N a present GPU), a torch.device, or None (CUDA when present, else CPU)"

@@ -209,7 +209,7 @@ def test_results_list_entities_and_arguments_are_whole_entities(entity_predictor
 
 
 def test_an_entity_takes_the_role_its_words_score_best_or_none(entity_predictor):
-    labels = entity_predictor.argument_labels
+    labels = entity_predictor.model.config.argument_labels
     a = len(labels)
 
     def probs(**mass: float) -> np.ndarray:

@@ -1,0 +1,179 @@
+"""The predictor's first stage: the model over each article's overlapping windows, into one state per article.
+
+Every word is decided by the one window where it sits farthest from an edge (``inference/core/alignment.py``), so an
+article's state holds, per word, what the model said of it there: claim and entity tag log-probabilities, the trigger
+tag, and for each trigger the argument tags of the words of its window. The claim head's best valid path is decoded
+here too, because it chooses the cues whose frames the frame head then reads (a cue's frame is read in the window that
+owns the cue, from that window's encoder output, kept until then). What the state means as events and claims is the
+article decoder's job (``inference/runtime/article_decoder.py``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from ..core.alignment import TokenizedText, Window, decode_word_tags, plan_windows, tokenize_texts
+from ..core.articles import Span
+from ..core.claim_frames import CUE_CANDIDATE, ArticleWords, Frame
+from ..core.decoding import allowed_transitions, best_bio_tags, tag_probabilities
+from ..core.modeling import EventClaimModel
+from ..core.schema import LabelSchema
+
+Tagged = tuple[Span, str, float]  # a decoded span, its label and mean tag probability
+
+
+@dataclass
+class Thresholds:
+    """When a word is a trigger (an argument): ``P(not O)`` reaches the threshold; None: plain argmax. Tuned on dev by
+    ``training.calibration`` and saved in the model config; shared by both stages, so setting one changes both."""
+
+    trigger: float | None = None
+    argument: float | None = None
+
+
+@dataclass
+class ArticleState:
+    """What the model said of one article's words, filled window by window (only from the window that owns a word)."""
+
+    tokens: TokenizedText
+    claim: dict[int, np.ndarray] = field(default_factory=dict)  # first-subword position -> tag log-probs (C,)
+    entity: dict[int, np.ndarray] = field(default_factory=dict)  # first-subword position -> tag log-probs (E,)
+    trigger: dict[int, tuple[str, float]] = field(default_factory=dict)  # position -> (tag, probability)
+    arguments: dict[int, list[Tagged]] = field(default_factory=dict)  # argument_decoding "tags": trigger -> spans
+    # argument_decoding "entities": trigger position -> {word position: argument tag probabilities (A,)}
+    argument_probs: dict[int, dict[int, np.ndarray]] = field(default_factory=dict)
+    # the encoder's output (T, H) of each window where a cue may be, kept until the cues are chosen (frame decodings)
+    hidden: dict[Window, torch.Tensor] = field(default_factory=dict)
+    claim_spans: list[Tagged] = field(default_factory=list)  # the claim head's best valid path as spans, every score
+    frames: dict[int, Frame] = field(default_factory=dict)  # a chosen cue's first word -> its frame
+
+    @property
+    def words(self) -> ArticleWords:
+        """The article's words (first-subword positions in text order, with their first characters)."""
+        return ArticleWords.of(self.tokens, sorted(self.claim))
+
+
+def window_words(tokens: TokenizedText, window: Window) -> tuple[list[int], list[int]]:
+    """The first-subword positions of the words in ``window``, and their rows in its model input ([CLS] is row 0)."""
+    words = [p for p in range(window.start, window.end) if tokens.word_starts[p]]
+    return words, [p - window.start + 1 for p in words]
+
+
+class WindowRunner:
+    """Runs an :class:`EventClaimModel` (or an ONNX stand-in) over whole articles; see the module docstring."""
+
+    def __init__(self, model: EventClaimModel, tokenizer, schema: LabelSchema, device: torch.device, window: int,
+                 stride: int, thresholds: Thresholds) -> None:
+        self.model, self.tokenizer, self.device = model, tokenizer, device
+        self.window, self.stride, self.thresholds = window, stride, thresholds
+        config = model.config
+        self.claim_labels, self.trigger_labels = config.claim_labels, config.trigger_labels
+        self.argument_labels, self.entity_labels = config.argument_labels, config.entity_labels
+        self.by_entities = config.argument_decoding == "entities"
+        self.reads_frames = config.claim_decoding != "linker"
+        self._claim_transitions = allowed_transitions(self.claim_labels)
+        self._cue_columns = [self.claim_labels.index(f"{p}-cue") for p in "BI"]
+        self._role_masks = {t: self._role_mask(roles) for t, roles in schema.event_roles.items()}
+        # Fast tokenizers are not safe to call from two threads at once ("Already borrowed"); the model is.
+        self._tokenizer_lock = threading.Lock()
+
+    def _role_mask(self, roles: list[str]) -> torch.Tensor:
+        """Additive logit mask allowing only ``O`` and the roles of one event type. Shape (A,)."""
+        allowed = {"O"} | {f"{p}-{r}" for r in roles for p in "BI"}
+        return torch.tensor([0.0 if label in allowed else float("-inf") for label in self.argument_labels])
+
+    @torch.inference_mode()
+    def run(self, texts: Sequence[str], batch_size: int, progress: bool = False) -> list[ArticleState]:
+        """One state per text: every window run, the claim path decoded, and the chosen cues' frames read."""
+        with self._tokenizer_lock:
+            states = [ArticleState(tokens) for tokens in tokenize_texts(self.tokenizer, texts)]
+        size = self.window - 2  # room for [CLS] and [SEP]
+        jobs = [(i, w) for i, state in enumerate(states) for w in plan_windows(len(state.tokens), size, self.stride)]
+        jobs.sort(key=lambda job: job[1].end - job[1].start, reverse=True)  # similar lengths batch with little padding
+        for b in tqdm(range(0, len(jobs), batch_size), desc="windows", unit="batch", disable=not progress):
+            self._run_batch([(states[i], w) for i, w in jobs[b : b + batch_size]])
+        words = [sorted(state.claim) for state in states]
+        paths = best_bio_tags([s.claim for s in states], words, self.claim_labels, self._claim_transitions)
+        for state, positions, path in zip(states, words, paths, strict=True):
+            state.claim_spans = decode_word_tags([path[p][0] for p in positions], [path[p][1] for p in positions],
+                                                 state.tokens, positions)
+            if self.reads_frames:
+                self._read_frames(state)
+        return states
+
+    def _run_batch(self, batch: list[tuple[ArticleState, Window]]) -> None:
+        tok = self.tokenizer
+        rows = [[tok.cls_token_id, *s.tokens.input_ids[w.start : w.end], tok.sep_token_id] for s, w in batch]
+        width = max(map(len, rows))
+        input_ids = torch.tensor([r + [tok.pad_token_id] * (width - len(r)) for r in rows], device=self.device)
+        attention_mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows], device=self.device)
+        out = self.model(input_ids, attention_mask, return_hidden=True)
+        # Claim and entity tags are chosen per article (constrained decoding), so each word keeps its distribution;
+        # trigger tags are chosen here. Plain lists and arrays: the per-word loop below is slow on tensors.
+        claim_log_probs = out.claim_logits.float().log_softmax(-1).cpu().numpy()  # (B, T, C)
+        entity_log_probs = (out.entity_logits.float().log_softmax(-1).cpu().numpy()  # (B, T, E)
+                            if self.entity_labels and out.entity_logits is not None else None)
+        trig_p, trig_i = (t.tolist() for t in tag_probabilities(out.trigger_logits, self.thresholds.trigger))
+        cue_probs = (np.exp(claim_log_probs[..., self._cue_columns]).sum(-1)  # (B, T) P(B-cue) + P(I-cue)
+                     if self.reads_frames else None)
+        for b, (state, window) in enumerate(batch):
+            starts = state.tokens.word_starts
+            triggers, cue_here = [], False
+            for position in range(window.own_start, window.own_end):
+                if not starts[position]:
+                    continue
+                local = position - window.start + 1
+                state.claim[position] = claim_log_probs[b, local]
+                if entity_log_probs is not None:
+                    state.entity[position] = entity_log_probs[b, local]
+                tag = self.trigger_labels[trig_i[b][local]]
+                state.trigger[position] = (tag, trig_p[b][local])
+                if tag != "O":
+                    triggers.append((position, tag[2:]))
+                cue_here = cue_here or cue_probs is not None and cue_probs[b, local] >= CUE_CANDIDATE
+            if triggers:
+                self._run_arguments(state, window, out.hidden_states[b : b + 1], triggers)
+            if cue_here:
+                state.hidden[window] = out.hidden_states[b]
+
+    def _run_arguments(self, state: ArticleState, window: Window, hidden: torch.Tensor,
+                       triggers: list[tuple[int, str]]) -> None:
+        """Tag the arguments of each trigger word in one window; roles are limited to the trigger's event type."""
+        positions = torch.tensor([[p - window.start + 1 for p, _ in triggers]], device=self.device)  # (1, K)
+        logits = self.model.argument_logits(hidden, positions)[0].float()  # (K, T, A)
+        masks = torch.stack([self._role_masks[event_type] for _, event_type in triggers]).to(self.device)  # (K, A)
+        words, local = window_words(state.tokens, window)
+        if self.by_entities:
+            every = (logits + masks[:, None, :]).softmax(-1)[:, local].cpu().numpy()  # (K, W, A)
+            for k, (position, _) in enumerate(triggers):
+                state.argument_probs[position] = dict(zip(words, every[k], strict=True))
+            return
+        probs, labels = tag_probabilities(logits + masks[:, None, :], self.thresholds.argument)  # (K, T) each
+        for k, (position, _) in enumerate(triggers):
+            tags = [self.argument_labels[i] for i in labels[k, local].tolist()]
+            state.arguments[position] = decode_word_tags(tags, probs[k, local].tolist(), state.tokens, words)
+
+    def _read_frames(self, state: ArticleState) -> None:
+        """Run the frame head for the cues of the claim path, at each cue's first word, in the window that owns it:
+        one pass per window over its cues. Only chosen cues: candidates are about 3 times as many."""
+        words = state.words
+        per_window: dict[Window, list[int]] = {}
+        for span, part, _ in state.claim_spans:
+            first = words.first_in(span) if part == "cue" else None
+            window = next((w for w in state.hidden if first is not None and w.own_start <= first < w.own_end), None)
+            if window is not None:
+                per_window.setdefault(window, []).append(first)
+        for window, cues in per_window.items():
+            positions = torch.tensor([[p - window.start + 1 for p in cues]], device=self.device)  # (1, Q)
+            frame_words, local = window_words(state.tokens, window)
+            logits = self.model.frame_logits(state.hidden[window][None], positions)[0]  # (Q, T, F)
+            log_probs = logits.float().log_softmax(-1)[:, local].cpu().numpy()  # (Q, W, F)
+            for q, position in enumerate(cues):
+                state.frames[position] = (frame_words, log_probs[q])
+        state.hidden.clear()  # (T, H) per window: not kept past the run
