@@ -158,32 +158,18 @@ class Article:
         text = self.text
 
         def scored(out: dict[str, Any], score: float | None) -> dict[str, Any]:
-            if score is not None:
-                out["score"] = round(score, 4)
-            return out
+            return {**out, "score": round(score, 4)} if score is not None else out
 
+        def arguments(event: Event) -> list[dict[str, Any]]:
+            return [scored({"role": a.role, **a.span.to_dict(text)}, a.score) for a in event.arguments]
+
+        events = [scored({"type": e.type, "trigger": e.trigger.to_dict(text), "arguments": arguments(e)}, e.score)
+                  for e in self.events]
+        claims = [scored({name: [s.to_dict(text) for s in getattr(c, name)] for name in ("source", "cue", "content")},
+                         c.score)
+                  for c in self.claims]
         return {
-            "id": self.id,
-            "text": text,
-            "layers": list(self.layers),
-            "events": [
-                scored(
-                    {
-                        "type": e.type,
-                        "trigger": e.trigger.to_dict(text),
-                        "arguments": [
-                            scored({"role": a.role, **a.span.to_dict(text)}, a.score) for a in e.arguments
-                        ],
-                    },
-                    e.score,
-                )
-                for e in self.events
-            ],
-            "claims": [
-                scored({name: [s.to_dict(text) for s in getattr(c, name)] for name in ("source", "cue", "content")},
-                       c.score)
-                for c in self.claims
-            ],
+            "id": self.id, "text": text, "layers": list(self.layers), "events": events, "claims": claims,
             **({"entities": [scored({"type": e.type, **e.span.to_dict(text)}, e.score) for e in self.entities]}
                if self.entities or "entities" in self.layers else {}),
             **({"masked_triggers": [s.to_dict(text) for s in self.masked_triggers]} if self.masked_triggers else {}),
