@@ -37,6 +37,7 @@ from tqdm.auto import tqdm
 from .core.articles import DataError, iter_json_lines
 from .interface.cli_options import add_extraction_options, positive_int
 from .interface.corpus_resume import CorpusError, check_job, check_rows_done, complete_lines, read_digests, row_digest
+from .interface.results import arrow_schema
 
 # torch, accelerate, datasets and the model are imported where they are used, after the arguments are parsed: --help
 # answers without them.
@@ -48,18 +49,9 @@ STOP_AFTER = "INFERENCE_CORPUS_STOP_AFTER"  # for tests: every process exits aft
 FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
 
 # Parquet output keeps the nested structure of Extraction.to_dict() (queryable as is, e.g. events.type in DuckDB or
-# pandas) under one fixed schema: inferring it from the rows would give list<null> whenever a batch has no events, and
-# files (or row groups) whose types differ. tests/test_corpus.py checks it still reads back equal to the JSONL output.
-_SPAN = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("text", pa.string())])
-_ARGUMENT = pa.struct([("role", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()),
-                       ("score", pa.float64())])
-_EVENT = pa.struct([("type", pa.string()), ("score", pa.float64()), ("trigger", _SPAN),
-                    ("arguments", pa.list_(_ARGUMENT)), ("claim", pa.int64())])
-_CLAIM = pa.struct([("score", pa.float64()), ("source", _SPAN), ("cue", _SPAN), ("content", pa.list_(_SPAN))])
-_ENTITY = pa.struct([("type", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()),
-                     ("score", pa.float64())])
-PARQUET_SCHEMA = pa.schema([("id", pa.string()), ("events", pa.list_(_EVENT)), ("claims", pa.list_(_CLAIM)),
-                            ("entities", pa.list_(_ENTITY))])
+# pandas) under one fixed schema, derived from the result classes: inferring it from the rows would give list<null>
+# whenever a batch has no events, and files (or row groups) whose types differ.
+PARQUET_SCHEMA = arrow_schema()
 
 
 def file_format(path: str, override: str | None = None) -> str:

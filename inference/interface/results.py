@@ -6,10 +6,20 @@ are made from (it keeps every fragment of every claim part, and which layers wer
 
 from __future__ import annotations
 
+import dataclasses
+import types
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from ..core.articles import Argument, Article, Claim, Entity, Event, Span
+
+
+class _Result:
+    """What every result shares: its JSON form."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: the fields in their order, nested results as dicts, ``None`` as ``null``."""
+        return dataclasses.asdict(self)
 
 
 def _score(value: float | None) -> float:
@@ -17,7 +27,7 @@ def _score(value: float | None) -> float:
 
 
 @dataclass(frozen=True)
-class TextSpan:
+class TextSpan(_Result):
     """``text[start:end] == self.text``, always, for the ``text`` that was given to :func:`extract`."""
 
     start: int
@@ -28,12 +38,10 @@ class TextSpan:
     def of(cls, span: Span, text: str) -> TextSpan:
         return cls(span.start, span.end, text[span.start : span.end])
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"start": self.start, "end": self.end, "text": self.text}
 
 
 @dataclass(frozen=True)
-class ArgumentResult:
+class ArgumentResult(_Result):
     """An argument of one event: who, whom, where, with what."""
 
     role: str
@@ -42,12 +50,10 @@ class ArgumentResult:
     text: str
     score: float
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"role": self.role, "start": self.start, "end": self.end, "text": self.text, "score": self.score}
 
 
 @dataclass(frozen=True)
-class EntityResult:
+class EntityResult(_Result):
     """An entity mention with its ACE type (``PER``, ``ORG``, ``GPE``, ``LOC``, ``FAC``, ``VEH``, ``WEA``)."""
 
     type: str
@@ -56,12 +62,10 @@ class EntityResult:
     text: str
     score: float
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"type": self.type, "start": self.start, "end": self.end, "text": self.text, "score": self.score}
 
 
 @dataclass(frozen=True)
-class EventResult:
+class EventResult(_Result):
     """A typed trigger with its arguments; ``claim`` is the index of the claim whose content holds the trigger."""
 
     type: str
@@ -70,13 +74,10 @@ class EventResult:
     arguments: list[ArgumentResult] = field(default_factory=list)
     claim: int | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"type": self.type, "score": self.score, "trigger": self.trigger.to_dict(),
-                "arguments": [a.to_dict() for a in self.arguments], "claim": self.claim}
 
 
 @dataclass(frozen=True)
-class ClaimResult:
+class ClaimResult(_Result):
     """An attributed statement: ``source`` (or ``None``) says, through ``cue``, the ``content`` fragments."""
 
     score: float
@@ -84,13 +85,10 @@ class ClaimResult:
     cue: TextSpan | None
     content: list[TextSpan] = field(default_factory=list)  # in text order
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"score": self.score, "source": self.source.to_dict() if self.source else None,
-                "cue": self.cue.to_dict() if self.cue else None, "content": [c.to_dict() for c in self.content]}
 
 
 @dataclass(frozen=True)
-class Extraction:
+class Extraction(_Result):
     """Events, claims and entity mentions of one text (``entities`` stays empty for a model without an entity head).
 
     Example:
@@ -107,9 +105,6 @@ class Extraction:
     claims: list[ClaimResult] = field(default_factory=list)
     entities: list[EntityResult] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"events": [e.to_dict() for e in self.events], "claims": [c.to_dict() for c in self.claims],
-                "entities": [e.to_dict() for e in self.entities]}
 
     def to_article(self, article_id: str, text: str) -> Article:
         """The result in the article format of ``inference.core.articles``: for scoring, or to correct and train on."""
@@ -140,3 +135,27 @@ class Extraction:
             entities=[EntityResult(e.type, e.span.start, e.span.end, e.span.text_in(text), _score(e.score))
                       for e in article.entities],
         )
+
+
+def arrow_schema():
+    """The Parquet schema of one result row, ``id`` then the fields of :class:`Extraction`, derived from the result
+    classes so that the JSON and Parquet outputs cannot drift apart. pyarrow is imported here: only corpus runs need it.
+
+    Example:
+        >>> arrow_schema().field("claims").type.value_type.field("source").type.names
+        ['start', 'end', 'text']
+    """
+    import pyarrow as pa
+
+    scalars = {str: pa.string(), int: pa.int64(), float: pa.float64()}
+
+    def arrow_type(hint):
+        if get_origin(hint) in (Union, types.UnionType):  # X | None: every Arrow field is nullable
+            (hint,) = [arg for arg in get_args(hint) if arg is not type(None)]
+        if get_origin(hint) is list:
+            return pa.list_(arrow_type(get_args(hint)[0]))
+        if dataclasses.is_dataclass(hint):
+            return pa.struct([(name, arrow_type(h)) for name, h in get_type_hints(hint).items()])
+        return scalars[hint]
+
+    return pa.schema([("id", pa.string()), *((name, arrow_type(h)) for name, h in get_type_hints(Extraction).items())])
