@@ -21,6 +21,7 @@ from inference.core.alignment import (
     IGNORE_INDEX,
     TokenizedText,
     Window,
+    first_of_overlapping,
     plan_windows,
     spans_to_word_tags,
     tags_to_label_ids,
@@ -46,16 +47,14 @@ FEATURES = Features({
 
 
 def _drop_overlaps(spans: list[tuple[Span, str]], counts: Counter, what: str) -> list[tuple[Span, str]]:
-    """Keep the first of overlapping spans: one tag sequence cannot hold two spans on the same word."""
-    kept: list[tuple[Span, str]] = []
-    for span, label in sorted(spans, key=lambda item: (item[0].start, -item[0].end)):
-        if kept and kept[-1] == (span, label):  # e.g. one source shared by two claims: tagged once
-            counts[f"{what} shared by two annotations, tagged once"] += 1
-            continue
-        if kept and kept[-1][0].overlaps(span):
-            counts[f"{what} overlapping an earlier one, not trained"] += 1
-            continue
-        kept.append((span, label))
+    """The spans one tag sequence can hold (:func:`~inference.core.alignment.first_of_overlapping`); a span given
+    twice with its label (one source shared by two claims) is tagged once."""
+    unique = list(dict.fromkeys(spans))
+    kept, dropped = first_of_overlapping(unique, lambda item: (item[0].start, item[0].end))
+    for reason, count in ((f"{what} shared by two annotations, tagged once", len(spans) - len(unique)),
+                          (f"{what} overlapping an earlier one, not trained", len(dropped))):
+        if count:
+            counts[reason] += count
     return kept
 
 

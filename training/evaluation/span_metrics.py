@@ -25,6 +25,7 @@ from typing import Any
 
 import evaluate
 
+from inference.core.alignment import first_of_overlapping
 from inference.core.articles import Article, Event, Span
 
 from .linked_claims import LinkedClaimCounts
@@ -98,19 +99,17 @@ class _Task:
 
 def _tags(words: Words, spans: list[Labelled], side: str, task: _Task) -> list[str]:
     ranges = []
-    for order, (name, span) in enumerate(spans):
+    for name, span in spans:
         first, stop = words.range_of(span)
         if first == stop:
             task.no_words[side] += 1  # e.g. a span of spaces: nothing to tag, but still counted
         else:
-            ranges.append((first, -stop, order, name))
-    tags, last_stop = ["O"] * len(words), 0
-    for first, negative_stop, _, name in sorted(ranges):
-        if first < last_stop:
-            task.dropped[side] += 1
-            continue
-        last_stop = -negative_stop
-        tags[first:last_stop] = [f"B-{name}"] + [f"I-{name}"] * (last_stop - first - 1)
+            ranges.append((first, stop, name))
+    kept, dropped = first_of_overlapping(ranges, lambda item: item[:2])
+    task.dropped[side] += len(dropped)
+    tags = ["O"] * len(words)
+    for first, stop, name in kept:
+        tags[first:stop] = [f"B-{name}"] + [f"I-{name}"] * (stop - first - 1)
     return tags
 
 
