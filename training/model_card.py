@@ -113,6 +113,35 @@ def _shown_paths(paths: str | list[str]) -> list[str]:
                                                                                     else paths)]
 
 
+def _evaluation(evaluation: dict[str, Any] | None) -> tuple[list[dict[str, Any]], str, list[EvalResult]]:
+    """The card's results table, its note, and the metadata's eval results, from ``eval_results.json``."""
+    scores = evaluation["scores"] if evaluation else {}
+    # The claims total is left out: its three parts are listed one by one.
+    shown = [(name, scores[name]) for name in TASKS if name != "claims" and name in scores]
+    rows = [
+        {"task": TITLES[name], "precision": percent(s["exact"]["precision"]), "recall": percent(s["exact"]["recall"]),
+         "f1": percent(s["exact"]["f1"]), "overlap_f1": percent(s["overlap"]["f1"]) if s.get("overlap") else "-",
+         "support": s["exact"]["support"]}
+        for name, s in shown
+    ]
+    if not evaluation:
+        return rows, ("Not evaluated yet: `python -m training.evaluate --model MODEL_DIR --data TEST_FILE` writes "
+                      "`eval_results.json`; `python -m training.publish` renders the card again with it."), []
+    paths = _shown_paths(evaluation["meta"].get("data", []))
+    note = (f"Measured on held-out articles ({', '.join(f'`{p}`' for p in paths)}, {evaluation['meta']['articles']} "
+            "articles): exact span match with seqeval (strict IOB2), and character-overlap F1 beside it (whole "
+            "claims: each part overlaps the gold claim's). Scores ×100.")
+    if evaluation["meta"].get("weights_sha256"):  # tests/model/test_shipped_model.py checks it against the weights
+        note += f" Weights scored: `model.safetensors` with sha256 `{evaluation['meta']['weights_sha256']}`."
+    results = [
+        EvalResult(task_type="token-classification", dataset_type="news-articles",
+                   dataset_name=f"held-out articles: {', '.join(paths)}", metric_type="f1",
+                   metric_name=f"{TITLES[name]} {kind} F1", metric_value=round(100 * s[kind]["f1"], 1))
+        for name, s in shown for kind in ("exact", "overlap") if s.get(kind)
+    ]
+    return rows, note, results
+
+
 def render_model_card(model_dir: str | Path, model_id: str | None = None) -> ModelCard:
     """The model card of ``model_dir`` (a saved model folder), titled ``model_id`` (default: the run's folder name).
 
@@ -130,35 +159,7 @@ def render_model_card(model_dir: str | Path, model_id: str | None = None) -> Mod
     model_config = EventClaimConfig.from_pretrained(model_dir)
     schema = LabelSchema.load(model_dir)
 
-    scores = evaluation["scores"] if evaluation else {}
-    # The claims total is left out: its three parts are listed one by one.
-    shown = [(name, scores[name]) for name in TASKS if name != "claims" and name in scores]
-    rows = [
-        {"task": TITLES[name], "precision": percent(s["exact"]["precision"]), "recall": percent(s["exact"]["recall"]),
-         "f1": percent(s["exact"]["f1"]), "overlap_f1": percent(s["overlap"]["f1"]) if s.get("overlap") else "-",
-         "support": s["exact"]["support"]}
-        for name, s in shown
-    ]
-    if evaluation:
-        paths = _shown_paths(evaluation["meta"].get("data", []))
-        data = ", ".join(paths)
-        eval_note = (f"Measured on held-out articles ({', '.join(f'`{p}`' for p in paths)}, "
-                     f"{evaluation['meta']['articles']} articles): exact span "
-                     "match with seqeval (strict IOB2), and character-overlap F1 beside it (whole claims: each part "
-                     "overlaps the gold claim's). Scores ×100.")
-        if evaluation["meta"].get("weights_sha256"):  # tests/test_shipped_model.py checks it against the weights
-            eval_note += f" Weights scored: `model.safetensors` with sha256 `{evaluation['meta']['weights_sha256']}`."
-    else:
-        data = ""
-        eval_note = ("Not evaluated yet: `python -m training.evaluate --model MODEL_DIR --data TEST_FILE` writes "
-                     "`eval_results.json`; `python -m training.publish` renders the card again with it.")
-    eval_results = [
-        EvalResult(task_type="token-classification", dataset_type="news-articles",
-                   dataset_name=f"held-out articles: {data}",
-                   metric_type="f1", metric_name=f"{TITLES[name]} {kind} F1",
-                   metric_value=round(100 * s[kind]["f1"], 1))
-        for name, s in shown for kind in ("exact", "overlap") if s.get(kind)
-    ]
+    rows, eval_note, eval_results = _evaluation(evaluation)
     backbone = config["model"]["model_name_or_path"]
     card_data = ModelCardData(
         language="en",

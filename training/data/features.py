@@ -27,7 +27,7 @@ from inference.core.alignment import (
     tags_to_label_ids,
     tokenize_text,
 )
-from inference.core.articles import Article, Span
+from inference.core.articles import Article, Event, Span
 from inference.core.modeling import EventClaimConfig
 
 logger = logging.getLogger(__name__)
@@ -62,59 +62,25 @@ def article_windows(article: Article, tokenizer, config: EventClaimConfig, max_l
                     max_triggers: int, counts: Counter) -> Iterator[dict]:
     """Yield one feature dict per window of ``article``; alignment problems are added to ``counts``."""
     tokens = tokenize_text(tokenizer, article.text)
-    starts = tokens.word_starts
-    claim_ids = {label: i for i, label in enumerate(config.claim_labels)}
-    trigger_ids = {label: i for i, label in enumerate(config.trigger_labels)}
-    argument_ids = {label: i for i, label in enumerate(config.argument_labels)}
-    entity_ids = {label: i for i, label in enumerate(config.entity_labels)}
-    frame_ids = {label: i for i, label in enumerate(config.frame_labels)}
-
-    def labels(spans: list[tuple[Span, str]], table: dict[str, int], what: str) -> list[int]:
-        tags, misaligned = spans_to_word_tags(tokens, _drop_overlaps(spans, counts, what))
-        counts[f"{what} boundary inside a word (widened to whole words)"] += misaligned
-        return tags_to_label_ids(tags, starts, table)
-
+    label = _Labeller(tokens, counts)
     none = [IGNORE_INDEX] * len(tokens)
     claim_labels = none
     if "claims" in article.layers:
-        claim_labels = labels([(s, part) for c in article.claims for part, s in c.parts()], claim_ids, "claim span")
+        claim_labels = label([(s, part) for c in article.claims for part, s in c.parts()], config.claim_labels,
+                             "claim span")
     trigger_labels, events = none, []
     if "events" in article.layers or "partial_events" in article.layers:
-        trigger_spans = _drop_overlaps([(e.trigger, e.type) for e in article.events], counts, "trigger")
-        trigger_labels = labels(trigger_spans, trigger_ids, "trigger")
-        if "partial_events" in article.layers:
-            # Only the labelled triggers are known: an "O" there may be an event nobody labelled (RAMS labels one
-            # per document), so it must not teach "no trigger". Arguments of a labelled trigger are complete.
-            outside = trigger_ids["O"]
-            trigger_labels = [IGNORE_INDEX if label == outside else label for label in trigger_labels]
-        masked = [span for span in article.masked_triggers if not any(span.overlaps(t) for t, _ in trigger_spans)]
-        if masked:
-            hidden, _ = spans_to_word_tags(tokens, [(span, "masked") for span in masked])
-            trigger_labels = [IGNORE_INDEX if tag != "O" else label
-                              for tag, label in zip(hidden, trigger_labels, strict=True)]
-            counts["trigger label unknown (masked_triggers), not trained"] += len(masked)
-        kept = {span for span, _ in trigger_spans}
-        events = [e for e in article.events if e.trigger in kept]
+        trigger_labels, events = _trigger_labels(article, config, label)
     entity_labels = none
-    if "entities" in article.layers and entity_ids:
-        entity_labels = labels([(e.span, e.type) for e in article.entities], entity_ids, "entity")
+    if "entities" in article.layers and config.entity_labels:
+        entity_labels = label([(e.span, e.type) for e in article.entities], config.entity_labels, "entity")
     corpus = article.meta.get("corpus")
     convention = config.event_conventions.index(corpus) if corpus in config.event_conventions else 0
     # The first subword of each trigger, and its arguments' labels over the whole article.
-    event_rows = [
-        (_first_token(tokens, e.trigger), labels([(a.span, a.role) for a in e.arguments], argument_ids, "argument"))
-        for e in events
-    ]
-    # The first subword of each claim's first cue fragment, and that claim's source and content labels. A claim
-    # without a cue has no frame (the frame head is read from a cue); PolNeAR has a few.
-    frame_rows = []
-    if "claims" in article.layers and frame_ids:
-        for claim in article.claims:
-            if not claim.cue:
-                counts["claim without a cue, no frame trained"] += 1
-                continue
-            spans = [(s, "source") for s in claim.source] + [(s, "content") for s in claim.content]
-            frame_rows.append((_first_token(tokens, min(claim.cue)), labels(spans, frame_ids, "frame span")))
+    event_rows = [(_first_token(tokens, e.trigger),
+                   label([(a.span, a.role) for a in e.arguments], config.argument_labels, "argument"))
+                  for e in events]
+    frame_rows = _frame_rows(article, config, label) if "claims" in article.layers and config.frame_labels else []
 
     for window in plan_windows(len(tokens), max_length - 2, stride):
         span = slice(window.start, window.end)
@@ -132,6 +98,51 @@ def article_windows(article: Article, tokenizer, config: EventClaimConfig, max_l
             "cue_positions": [p - window.start + 1 for p, _ in cues],
             "frame_labels": [[IGNORE_INDEX, *row[span], IGNORE_INDEX] for _, row in cues],
         }
+
+
+class _Labeller:
+    """Label ids of one layer over an article's tokens, from labelled spans (overlaps and misalignments counted)."""
+
+    def __init__(self, tokens: TokenizedText, counts: Counter) -> None:
+        self.tokens, self.counts = tokens, counts
+
+    def __call__(self, spans: list[tuple[Span, str]], labels: list[str], what: str) -> list[int]:
+        tags, misaligned = spans_to_word_tags(self.tokens, _drop_overlaps(spans, self.counts, what))
+        self.counts[f"{what} boundary inside a word (widened to whole words)"] += misaligned
+        return tags_to_label_ids(tags, self.tokens.word_starts, {label: i for i, label in enumerate(labels)})
+
+
+def _trigger_labels(article: Article, config: EventClaimConfig, label: _Labeller) -> tuple[list[int], list[Event]]:
+    """The trigger layer's label ids, and the events whose triggers it holds."""
+    counts = label.counts
+    trigger_spans = _drop_overlaps([(e.trigger, e.type) for e in article.events], counts, "trigger")
+    trigger_labels = label(trigger_spans, config.trigger_labels, "trigger")
+    if "partial_events" in article.layers:
+        # Only the labelled triggers are known: an "O" there may be an event nobody labelled (RAMS labels one
+        # per document), so it must not teach "no trigger". Arguments of a labelled trigger are complete.
+        outside = config.trigger_labels.index("O")
+        trigger_labels = [IGNORE_INDEX if tag == outside else tag for tag in trigger_labels]
+    masked = [span for span in article.masked_triggers if not any(span.overlaps(t) for t, _ in trigger_spans)]
+    if masked:
+        hidden, _ = spans_to_word_tags(label.tokens, [(span, "masked") for span in masked])
+        trigger_labels = [IGNORE_INDEX if tag != "O" else label_id
+                          for tag, label_id in zip(hidden, trigger_labels, strict=True)]
+        counts["trigger label unknown (masked_triggers), not trained"] += len(masked)
+    kept = {span for span, _ in trigger_spans}
+    return trigger_labels, [e for e in article.events if e.trigger in kept]
+
+
+def _frame_rows(article: Article, config: EventClaimConfig, label: _Labeller) -> list[tuple[int | None, list[int]]]:
+    """The first subword of each claim's first cue fragment, and that claim's source and content labels. A claim
+    without a cue has no frame (the frame head is read from a cue); PolNeAR has a few."""
+    rows = []
+    for claim in article.claims:
+        if not claim.cue:
+            label.counts["claim without a cue, no frame trained"] += 1
+            continue
+        spans = [(s, "source") for s in claim.source] + [(s, "content") for s in claim.content]
+        rows.append((_first_token(label.tokens, min(claim.cue)), label(spans, config.frame_labels, "frame span")))
+    return rows
 
 
 def _anchors_in(window: Window, rows: list[tuple[int | None, list[int]]], limit: int, counts: Counter, what: str
