@@ -7,7 +7,7 @@ Usage::
 
     python -m benchmarks.gpu_check --prepare .gpu                     # here: what the GPU machine lacks, into .gpu/
     python -m benchmarks.gpu_check --wheels .gpu/wheels --backbone .gpu/backbone --random-weights \\
-        --out $OUT/gpu_check.json                                     # there, in one call (README, "GPU")
+        --out gpu_check.json                                          # there, in one call (docs/training.md)
     python -m benchmarks.gpu_check --dry-run --out /tmp/gpu_check.json  # the same code on a CPU, tiny model and data
 
 Stages, in order, each recorded in the JSON with its seconds; one that fails records its error and the next still

@@ -73,7 +73,7 @@ def export_claim_tagger(model_dir: str, out: Path) -> None:
 
 
 # CPU-optimised candidates for extract, each used only within 0.5 overall F1 point of fp32 on held-out data.
-# (torch's own dynamic int8 quantisation, per tensor, was measured too and cost 2.8 points: README, "Speed".)
+# (torch's own dynamic int8 quantisation, per tensor, was measured too and lost more than that: docs/speed.md.)
 CANDIDATES = {"extract-onnx": "ONNX Runtime, fp32, fused BERT kernels",
               "extract-onnx-int8": "ONNX Runtime, static int8 (weights per output channel, activation scales "
                                    "calibrated once), fused BERT kernels"}

@@ -4,13 +4,14 @@ article's result never depends on the other articles of a call.
 Dynamic quantisation (what ``backend="onnx-int8"`` used before) picks each activation's scale from the batch it
 runs on, so the same article came out differently beside different neighbours. Here every scale is fixed when the
 graph is built: each MatMul weight int8 with one scale per output channel, each activation it reads uint8 with one
-scale (MinMax over the calibration windows), run by ONNX Runtime's QOperator kernels (QAttention, QLinearMatMul).
-Measured on the shipped model (16 windows of 128 tokens, 2-core AVX2 CPU without VNNI, under load), tokens/s:
-fp32 2,381; this recipe 2,914; the same in QDQ format 2,654 (its fused Attention stays fp32: QDQ has no QAttention).
+scale (MinMax over the calibration windows), run by ONNX Runtime's QOperator kernels (QAttention, QLinearMatMul):
+faster than the same recipe in QDQ format, whose fused Attention stays fp32 (QDQ has no QAttention; the measurements
+are in docs/speed.md).
 
 One matmul per layer stays fp32: the one reading the GELU's output, whose range is a few large outliers over many
-small values; one scale over that range changed 6 % of the shipped model's claim tags (fp32 kept: 1.8 %, fewer than
-dynamic quantisation's 2.0 %; 7-bit weights or percentile ranges did not help). The embeddings stay fp32 too.
+small values; one scale over that range changed several times as many of the shipped model's claim tags as keeping
+it fp32 (7-bit weights, percentile ranges and SmoothQuant did not help: docs/speed.md, docs/experiments.md). The
+embeddings stay fp32 too.
 
 Calibration text: the caller's, else ``int8_calibration.txt`` shipped in this package (~1,700 words of news written
 for it, in the style of the training corpora: attributed claims and the eight event types). Shipped with the package,
