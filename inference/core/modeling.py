@@ -125,7 +125,7 @@ class AnchoredTagHead(nn.Module):
 
     def forward(self, hidden: torch.Tensor, anchor_positions: torch.Tensor) -> torch.Tensor:
         # hidden: (B, T, H), already dropped out by the model; anchor_positions: (B, K), -1 marks padding.
-        # No dropout of its own: a mask over the (B, K, T, H) pairs cost 5 % of a CPU training step, measured.
+        # No dropout of its own: a mask over the (B, K, T, H) pairs was a measurable share of a CPU training step.
         # (The anchor projection keeps its historical name, trigger_proj: saved models load by parameter names.)
         index = anchor_positions.clamp(min=0)
         triggers = torch.gather(hidden, 1, index.unsqueeze(-1).expand(-1, -1, hidden.size(-1)))  # (B, K, H)

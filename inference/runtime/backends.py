@@ -21,7 +21,7 @@ from ..core.model_folder import BACKENDS_FILE, weights_sha256
 
 logger = logging.getLogger(__name__)
 
-# Fastest first on the CPUs measured (README, "Speed"); the default is the first whose F1 gate passed.
+# Fastest first on the CPUs measured (docs/speed.md); the default is the first whose F1 gate passed.
 BACKENDS = ("torch", "onnx", "onnx-int8")
 FASTEST_FIRST = ("onnx-int8", "onnx", "torch")
 GATE_POINTS = 0.5  # a backend may stand in for fp32 torch within this many points of overall F1
