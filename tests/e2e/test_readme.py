@@ -140,6 +140,22 @@ def test_the_readme_is_a_front_page():
     assert len(README.read_text(encoding="utf-8").splitlines()) <= 200
 
 
+def test_the_headline_scores_are_the_shipped_models():
+    """The README's results table against the shipped model's own test results (the WikiEvents figures are from
+    another evaluation, kept in docs/results.md)."""
+    from inference.core.model_folder import DEFAULT_MODEL, EVAL_RESULTS_FILE
+
+    summary = json.loads((DEFAULT_MODEL / EVAL_RESULTS_FILE).read_text(encoding="utf-8"))["summary"]
+    section = README.read_text(encoding="utf-8").split("## Results", 1)[1].split("\n## ", 1)[0]
+    rows = [re.findall(r"\d+\.\d", row.split("|")[2]) for row in section.splitlines() if row.startswith("| ")]
+    expected = [["linked_claims_f1", "linked_claims_overlap_f1"],
+                ["claim_source_f1", "claim_cue_f1", "claim_content_f1"],
+                ["trigger_classification_f1"], ["argument_classification_f1"]]
+    assert len(rows) == 1 + 5, "a header and five rows"
+    for shown, keys in zip(rows[1:5], expected, strict=True):
+        assert shown[:len(keys)] == [f"{100 * summary[key]:.1f}" for key in keys], keys
+
+
 def drive(commands: list[tuple[str, str, list[str]]], cwd: Path) -> list[dict]:
     (cwd / "commands.json").write_text(json.dumps(commands), encoding="utf-8")
     result = run_command(sys.executable, "-c", DRIVER, check=False, cwd=cwd, timeout=300)
