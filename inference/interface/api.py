@@ -13,6 +13,7 @@ from typing import overload
 
 import torch
 
+from ..core.articles import Span
 from ..core.model_folder import DEFAULT_MODEL
 from ..runtime.backends import BATCH_SIZE, check_backend, default_backend, resolve_device
 from ..runtime.hub import quiet_weight_loading, resolve_model_dir
@@ -61,14 +62,16 @@ def load_predictor(model: str | Path | None = None, device: str | torch.device |
 @overload
 def extract(texts: str, model: str | Path | Predictor | None = ..., *, device: str | torch.device | None = ...,
             backend: str | None = ..., batch_size: int = ..., threshold: float | None = ...,
-            progress: bool = ...) -> Extraction: ...
+            progress: bool = ..., triggers: Sequence[dict] | None = ...) -> Extraction: ...
 @overload
 def extract(texts: Sequence[str], model: str | Path | Predictor | None = ..., *,
             device: str | torch.device | None = ..., backend: str | None = ..., batch_size: int = ...,
-            threshold: float | None = ..., progress: bool = ...) -> list[Extraction]: ...
+            threshold: float | None = ..., progress: bool = ...,
+            triggers: Sequence[Sequence[dict]] | None = ...) -> list[Extraction]: ...
 
 
-def extract(texts, model=None, *, device=None, backend=None, batch_size=BATCH_SIZE, threshold=None, progress=False):
+def extract(texts, model=None, *, device=None, backend=None, batch_size=BATCH_SIZE, threshold=None, progress=False,
+            triggers=None):
     """Extract events and claims from one article (a ``str``) or several (a list of ``str``, run in batches).
 
     ``model`` is a trained model folder, a hub id or a :class:`Predictor` (default: the model shipped with this
@@ -79,10 +82,18 @@ def extract(texts, model=None, *, device=None, backend=None, batch_size=BATCH_SI
     ``threshold`` (mean tag probability, 0-1; default: the predictor's ``min_score``, 0 unless set) are left out. An
     article's result does not depend on the other articles in the call, on any backend.
 
+    ``triggers`` gives the events instead of finding them (event argument extraction, for users with their own event
+    detector): ``[{"start": s, "end": e, "type": "Conflict:Attack"}, ...]`` for one text, a list of such lists for a
+    list of texts. The events returned are exactly those triggers, in that order (score 1), each with the arguments
+    the model finds for it; claims are found as usual.
+
     Example:
-        >>> result = extract("Police said two people were killed in Paris.")  # doctest: +SKIP
-        >>> result.to_dict()["claims"][0]["cue"]  # doctest: +SKIP
-        {'start': 7, 'end': 11, 'text': 'said'}
+        >>> text = "Police said two people were killed in Paris."
+        >>> result = extract(text, backend="torch", triggers=[{"start": 28, "end": 34, "type": "Life:Die"}])
+        >>> [(e.type, e.trigger.text, e.score) for e in result.events]
+        [('Life:Die', 'killed', 1.0)]
+        >>> result.claims[0].cue.text
+        'said'
     """
     single = isinstance(texts, str)
     batch = [texts] if single else _check_texts(texts)
@@ -90,12 +101,13 @@ def extract(texts, model=None, *, device=None, backend=None, batch_size=BATCH_SI
     if backend is not None:
         check_backend(backend)  # also when a Predictor is given, which resolves no device
     predictor = model if isinstance(model, Predictor) else load_predictor(model, device, backend)
+    given = None if triggers is None else check_triggers(triggers, batch, single, predictor.schema.event_types)
 
     results = [Extraction() for _ in batch]  # empty or whitespace-only texts stay empty
     todo = [i for i, text in enumerate(batch) if text.strip()]
     if todo:
         articles = predictor.predict([batch[i] for i in todo], progress=progress, min_score=threshold,
-                                     batch_size=batch_size)
+                                     batch_size=batch_size, triggers=given and [given[i] for i in todo])
         for i, article in zip(todo, articles, strict=True):
             results[i] = Extraction.from_article(article)
     return results[0] if single else results
@@ -124,3 +136,39 @@ def _check_texts(texts: object) -> list[str]:
         if not isinstance(text, str):
             raise TypeError(f"extract() takes a str or a list/tuple of str; item {index} is {type(text).__name__}")
     return list(texts)
+
+
+def check_triggers(triggers: object, texts: list[str], single: bool, event_types: Sequence[str]
+                   ) -> list[list[tuple[Span, str]]]:
+    """``extract``'s ``triggers=`` as one list of ``(Span, type)`` per text; a ``TypeError`` or ``ValueError`` naming
+    the trigger and what is accepted otherwise.
+
+    Example:
+        >>> check_triggers([{"start": 0, "end": 4, "type": "Life:Die"}], ["died"], True, ["Life:Die"])
+        [[(Span(start=0, end=4), 'Life:Die')]]
+    """
+    accepted = 'a list of {"start": int, "end": int, "type": str}'
+    if single:
+        triggers = [triggers]
+        if not isinstance(triggers[0], (list, tuple)):
+            raise TypeError(f"triggers={triggers[0]!r}; accepted: {accepted} for one text")
+    elif not isinstance(triggers, (list, tuple)) or len(triggers) != len(texts) or not all(
+            isinstance(given, (list, tuple)) for given in triggers):
+        raise TypeError(f"triggers for {len(texts)} texts: accepted: a list of {len(texts)} lists, each {accepted}")
+    return [[_given_trigger(trigger, text, f"triggers[{t}][{k}]" if not single else f"triggers[{k}]", event_types)
+             for k, trigger in enumerate(given)]
+            for t, (given, text) in enumerate(zip(triggers, texts, strict=True))]
+
+
+def _given_trigger(trigger: object, text: str, name: str, event_types: Sequence[str]) -> tuple[Span, str]:
+    if not isinstance(trigger, dict) or not {"start", "end", "type"} <= trigger.keys():
+        raise TypeError(f'{name}={trigger!r}; accepted: {{"start": int, "end": int, "type": str}}')
+    start, end, event_type = trigger["start"], trigger["end"], trigger["type"]
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in (start, end)) or not (
+            0 <= start < end <= len(text)) or not text[start:end].strip():
+        raise ValueError(f"{name}: offsets {start!r}-{end!r} do not fit its text; accepted: integers with 0 <= start "
+                         f"< end <= {len(text)} around a word")
+    if event_type not in event_types:
+        raise ValueError(f"{name}: type {event_type!r} is not an event type of the model; accepted: "
+                         f"{', '.join(event_types)}")
+    return Span(start, end), event_type

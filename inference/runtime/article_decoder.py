@@ -2,7 +2,8 @@
 
 Plain Python over what the window runner filled (``inference/runtime/window_runner.py``); no model runs here. The
 result is final: claims in text order, each with at most one source (the fragment nearest its cue), events in text
-order, each pointing to the claim whose content holds its trigger (``Event.claim``).
+order (or the caller's triggers in the caller's order), each pointing to the claim whose content holds its trigger
+(``Event.claim``).
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ class ArticleDecoder:
         claims = sorted(self._claims(state, words, sentences, min_score), key=_claim_start)
         for claim in claims:
             claim.source = _nearest_source(claim)
-        events.sort(key=lambda e: e.trigger)
+        if state.given is None:  # given triggers keep the caller's order
+            events.sort(key=lambda e: e.trigger)
         for event, claim in zip(events, claim_of_events([e.trigger for e in events], claims), strict=True):
             event.claim = claim
         return Article(article_id, text, events, claims,
@@ -74,15 +76,21 @@ class ArticleDecoder:
 
     def _events(self, state: ArticleState, words: ArticleWords, entities: list[Tagged], sentences: list[int],
                 min_score: float) -> list[Event]:
-        first_token = {state.tokens.offsets[p][0]: p for p in words.positions}
+        """The events of the trigger head's path, or of the triggers given (in their order, scored 1), each with its
+        arguments: in the trigger's sentence, not on the trigger."""
+        if state.given is None:
+            first_token = {state.tokens.offsets[p][0]: p for p in words.positions}
+            triggers = [(first_token[span.start], span, event_type, score) for span, event_type, score
+                        in _kept(_tagged(state.trigger, state, words.positions), min_score)]
+        else:
+            triggers = [(key, span, event_type, 1.0) for key, (_, span, event_type) in enumerate(state.given)]
         # each mention's word positions, once per article (every trigger of the article scores the same mentions)
         entity_words = [(span, words.within(span)) for span, _, _ in entities]
         events = []
-        for span, event_type, score in _kept(_tagged(state.trigger, state, words.positions), min_score):
-            position = first_token[span.start]
-            candidates = (entity_arguments(state.argument_probs.get(position, {}), entity_words, self._role_columns,
+        for key, span, event_type, score in triggers:
+            candidates = (entity_arguments(state.argument_probs.get(key, {}), entity_words, self._role_columns,
                                            self.thresholds.argument)
-                          if self.by_entities else state.arguments.get(position, []))
+                          if self.by_entities else state.arguments.get(key, []))
             arguments = [Argument(role, arg, s) for arg, role, s in candidates
                          if s >= min_score and not arg.overlaps(span) and same_sentence(arg, span, sentences)]
             events.append(Event(event_type, span, sorted(arguments, key=lambda a: a.span), score))

@@ -22,7 +22,7 @@ from ..core.schema import LabelSchema
 from .article_decoder import ArticleDecoder
 from .backends import BATCH_SIZE, resolve_device
 from .hub import resolve_model_dir
-from .window_runner import Thresholds, WindowRunner
+from .window_runner import GivenTrigger, Thresholds, WindowRunner
 
 
 class Predictor:
@@ -104,14 +104,17 @@ class Predictor:
         self.thresholds.argument = value
 
     def predict(self, texts: Sequence[str], ids: Sequence[str] | None = None, progress: bool = False,
-                min_score: float | None = None, batch_size: int | None = None) -> list[Article]:
+                min_score: float | None = None, batch_size: int | None = None,
+                triggers: Sequence[Sequence[GivenTrigger]] | None = None) -> list[Article]:
         """Predict events and claims for each text; character offsets index into that text.
 
         ``min_score`` leaves out spans whose mean tag probability is lower; ``batch_size`` counts windows per forward
-        pass (both default to the predictor's).
+        pass (both default to the predictor's). ``triggers`` (one list of ``(Span, event type)`` per text): the events
+        are those triggers, in that order, with the arguments the model reads for them (checked by
+        ``inference.extract``).
         """
         ids = ids or [str(i) for i in range(len(texts))]
         if len(ids) != len(texts):
             raise ValueError(f"got {len(ids)} ids for {len(texts)} texts; give one id per text or none")
-        states = self.runner.run(texts, batch_size or self.batch_size, progress)
+        states = self.runner.run(texts, batch_size or self.batch_size, progress, triggers)
         return self.decoder.decode(ids, texts, states, self.min_score if min_score is None else min_score)

@@ -11,6 +11,7 @@ article decoder's job (``inference/runtime/article_decoder.py``).
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ from ..core.modeling import EventClaimModel
 from ..core.schema import LabelSchema
 
 Tagged = tuple[Span, str, float]  # a decoded span, its label and mean tag probability
+GivenTrigger = tuple[Span, str]  # a trigger the caller names: its span and event type
 
 
 @dataclass
@@ -42,11 +44,14 @@ class ArticleState:
     """What the model said of one article's words, filled window by window (only from the window that owns a word)."""
 
     tokens: TokenizedText
+    # the triggers the caller gave, as (first-subword position, span, type), in their order; None: the model finds them
+    given: list[tuple[int, Span, str]] | None = None
     claim: dict[int, np.ndarray] = field(default_factory=dict)  # first-subword position -> tag log-probs (C,)
     entity: dict[int, np.ndarray] = field(default_factory=dict)  # first-subword position -> tag log-probs (E,)
     trigger: dict[int, tuple[str, float]] = field(default_factory=dict)  # position -> (tag, probability)
-    arguments: dict[int, list[Tagged]] = field(default_factory=dict)  # argument_decoding "tags": trigger -> spans
-    # argument_decoding "entities": trigger position -> {word position: argument tag probabilities (A,)}
+    # Keyed by the trigger's first-subword position, or by its index among the given triggers (two given events may
+    # share a word). argument_decoding "tags": the argument spans; "entities": {word position: tag probabilities (A,)}
+    arguments: dict[int, list[Tagged]] = field(default_factory=dict)
     argument_probs: dict[int, dict[int, np.ndarray]] = field(default_factory=dict)
     # the encoder's output (T, H) of each window where a cue may be, kept until the cues are chosen (frame decodings)
     hidden: dict[Window, torch.Tensor] = field(default_factory=dict)
@@ -89,10 +94,16 @@ class WindowRunner:
         return torch.tensor([0.0 if label in allowed else float("-inf") for label in self.argument_labels])
 
     @torch.inference_mode()
-    def run(self, texts: Sequence[str], batch_size: int, progress: bool = False) -> list[ArticleState]:
-        """One state per text: every window run, the claim path decoded, and the chosen cues' frames read."""
+    def run(self, texts: Sequence[str], batch_size: int, progress: bool = False,
+            triggers: Sequence[Sequence[GivenTrigger]] | None = None) -> list[ArticleState]:
+        """One state per text: every window run, the claim path decoded, and the chosen cues' frames read.
+
+        With ``triggers`` (one list per text), the arguments are read for those triggers instead of the trigger
+        head's."""
         with self._tokenizer_lock:
             states = [ArticleState(tokens) for tokens in tokenize_texts(self.tokenizer, texts)]
+        for state, given in zip(states, triggers, strict=True) if triggers is not None else ():
+            state.given = [(_first_word(state.tokens, span), span, event_type) for span, event_type in given]
         size = self.window - 2  # room for [CLS] and [SEP]
         jobs = [(i, w) for i, state in enumerate(states) for w in plan_windows(len(state.tokens), size, self.stride)]
         jobs.sort(key=lambda job: job[1].end - job[1].start, reverse=True)  # similar lengths batch with little padding
@@ -124,7 +135,10 @@ class WindowRunner:
                      if self.reads_frames else None)
         for b, (state, window) in enumerate(batch):
             starts = state.tokens.word_starts
-            triggers, cue_here = [], False
+            triggers, cue_here = [], False  # (key, first-subword position, event type)
+            if state.given is not None:
+                triggers = [(i, p, event_type) for i, (p, _, event_type) in enumerate(state.given)
+                            if window.own_start <= p < window.own_end]
             for position in range(window.own_start, window.own_end):
                 if not starts[position]:
                     continue
@@ -134,8 +148,8 @@ class WindowRunner:
                     state.entity[position] = entity_log_probs[b, local]
                 tag = self.trigger_labels[trig_i[b][local]]
                 state.trigger[position] = (tag, trig_p[b][local])
-                if tag != "O":
-                    triggers.append((position, tag[2:]))
+                if tag != "O" and state.given is None:
+                    triggers.append((position, position, tag[2:]))
                 cue_here = cue_here or cue_probs is not None and cue_probs[b, local] >= CUE_CANDIDATE
             if triggers:
                 self._run_arguments(state, window, out.hidden_states[b : b + 1], triggers)
@@ -143,21 +157,22 @@ class WindowRunner:
                 state.hidden[window] = out.hidden_states[b]
 
     def _run_arguments(self, state: ArticleState, window: Window, hidden: torch.Tensor,
-                       triggers: list[tuple[int, str]]) -> None:
-        """Tag the arguments of each trigger word in one window; roles are limited to the trigger's event type."""
-        positions = torch.tensor([[p - window.start + 1 for p, _ in triggers]], device=self.device)  # (1, K)
+                       triggers: list[tuple[int, int, str]]) -> None:
+        """Tag the arguments of each ``(key, trigger position, event type)`` in one window; roles are limited to the
+        trigger's event type."""
+        positions = torch.tensor([[p - window.start + 1 for _, p, _ in triggers]], device=self.device)  # (1, K)
         logits = self.model.argument_logits(hidden, positions)[0].float()  # (K, T, A)
-        masks = torch.stack([self._role_masks[event_type] for _, event_type in triggers]).to(self.device)  # (K, A)
+        masks = torch.stack([self._role_masks[event_type] for _, _, event_type in triggers]).to(self.device)  # (K, A)
         words, local = window_words(state.tokens, window)
         if self.by_entities:
             every = (logits + masks[:, None, :]).softmax(-1)[:, local].cpu().numpy()  # (K, W, A)
-            for k, (position, _) in enumerate(triggers):
-                state.argument_probs[position] = dict(zip(words, every[k], strict=True))
+            for k, (key, _, _) in enumerate(triggers):
+                state.argument_probs[key] = dict(zip(words, every[k], strict=True))
             return
         probs, labels = tag_probabilities(logits + masks[:, None, :], self.thresholds.argument)  # (K, T) each
-        for k, (position, _) in enumerate(triggers):
+        for k, (key, _, _) in enumerate(triggers):
             tags = [self.argument_labels[i] for i in labels[k, local].tolist()]
-            state.arguments[position] = decode_word_tags(tags, probs[k, local].tolist(), state.tokens, words)
+            state.arguments[key] = decode_word_tags(tags, probs[k, local].tolist(), state.tokens, words)
 
     def _read_frames(self, state: ArticleState) -> None:
         """Run the frame head for the cues of the claim path, at each cue's first word, in the window that owns it:
@@ -177,3 +192,13 @@ class WindowRunner:
             for q, position in enumerate(cues):
                 state.frames[position] = (frame_words, log_probs[q])
         state.hidden.clear()  # (T, H) per window: not kept past the run
+
+
+def _first_word(tokens: TokenizedText, span: Span) -> int:
+    """The first subword of the word where ``span`` starts (a given trigger is read there, as a found one would be)."""
+    position = bisect_right([end for _, end in tokens.offsets], span.start)  # the first token ending after the start
+    if position == len(tokens) or tokens.offsets[position][0] >= span.end:
+        raise ValueError(f"trigger {span.start}-{span.end} covers no word of its text; accepted: a span over a word")
+    while not tokens.word_starts[position]:
+        position -= 1
+    return position

@@ -17,6 +17,7 @@ TITLES = {
     "trigger_identification": "Trigger identification",
     "trigger_classification": "Trigger classification",
     "argument_classification": "Argument classification",
+    "arguments_gold_triggers": "Argument classification, gold triggers given",
     "claim_source": "Claim source",
     "claim_cue": "Claim cue",
     "claim_content": "Claim content",
@@ -82,7 +83,18 @@ def markdown_report(scores: dict[str, Any], meta: dict[str, Any]) -> str:
     if "events_in_claims" in scores:
         lines += ["", "## Events attributed to claims", "", _attribution(scores["events_in_claims"]) + ": predicted "
                   "events inside gold claim content whose `claim` points to the predicted claim with that cue."]
+    if "triggers_adjudicated" in scores:
+        lines += ["", "## Trigger classification, adjudicated", "", _adjudicated(scores["triggers_adjudicated"])]
     return "\n".join(lines) + "\n"
+
+
+def _adjudicated(figure: dict[str, Any]) -> str:
+    verdicts = ", ".join(f"{count} {verdict}" for verdict, count in figure["verdicts"].items())
+    return (f"precision {percent(figure['precision'])} against the gold, {percent(figure['adjudicated_precision'])} "
+            f"adjudicated (predictions the gold lacks, judged: {verdicts}; only `real` counts, unjudged ones count "
+            f"wrong); recall {percent(figure['recall'])} against the gold; F1 {percent(figure['f1'])} / "
+            f"{percent(figure['adjudicated_f1'])} (exact character spans and types, {figure['predicted']} predicted, "
+            f"{figure['gold']} gold)")
 
 
 def _attribution(figure: dict[str, Any]) -> str:
@@ -95,9 +107,10 @@ def write_report(scores: dict[str, Any], out_dir: str | Path, meta: dict[str, An
     ``meta`` describes the run (model, data, articles, device, seconds, ...); values that are not JSON (paths)
     are written as strings.
 
-    Example:
-        >>> json_path, md_path = write_report(span_scores(gold, predictions), "runs/x/model",
-        ...                                   {"model": "runs/x/model", "articles": len(gold)})  # doctest: +SKIP
+    Example::
+
+        json_path, md_path = write_report(span_scores(gold, predictions), "runs/x/model",
+                                          {"model": "runs/x/model", "articles": len(gold)})
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -128,4 +141,6 @@ def format_summary(scores: dict[str, Any]) -> str:
     lines.append(f"{'overall_f1':<24} {'':>8} {'':>8} {percent(flat_metrics(scores)['overall_f1']):>8}")
     if "events_in_claims" in scores:
         lines.append(f"{'events_in_claims':<24} {_attribution(scores['events_in_claims'])}")
+    if "triggers_adjudicated" in scores:
+        lines.append(f"{'triggers_adjudicated':<24} {_adjudicated(scores['triggers_adjudicated'])}")
     return "\n".join(lines)

@@ -35,8 +35,8 @@ logger = logging.getLogger(__name__)
 
 METRIC_PATH = Path(__file__).parent / "metrics" / "seqeval.py"
 CLAIM_TASKS = {"claim_source": "source", "claim_cue": "cue", "claim_content": "content"}
-TASKS = ("trigger_identification", "trigger_classification", "argument_classification", *CLAIM_TASKS, "claims",
-         "linked_claims", "entities")
+TASKS = ("trigger_identification", "trigger_classification", "argument_classification",
+         "arguments_gold_triggers", *CLAIM_TASKS, "claims", "linked_claims", "entities")
 # The tasks whose mean F1 picks the best checkpoint; identification and the claims total would count twice.
 HEADLINE_TASKS = ("trigger_classification", "argument_classification", *CLAIM_TASKS)
 
