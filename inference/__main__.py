@@ -7,97 +7,32 @@ Usage::
     cat article.txt | python -m inference -              # stdin: JSONL when it starts with "{", else one text
     python -m inference a.txt b.txt --html out.html      # also a page with everything highlighted and linked
 
-Each output line is ``{"id": ..., "events": [...], "claims": [...]}`` with the schema of ``Extraction.to_dict()``;
+Each output line is ``{"id": ..., "events": [...], "claims": [...], "entities": [...]}``: ``Extraction.to_dict()``;
 offsets index the file as it is (a text file is read without newline translation: "\\r\\n" counts two). Results are
 written as they come: a bad input line ends the run (exit status 2, ``FILE:LINE: what is wrong`` on stderr) after
 the results of every article before it.
+
+Ids: a text file's id is its path; a JSONL line's ``id`` is a string or an integer (written as text), and a line
+without one gets ``FILE:LINE``; two articles with the same id are an error naming both lines.
+
+``-o`` and ``--html`` are checked before any work (not an input, not each other, in a folder that exists) and
+written to a temporary file beside them, renamed over them at the end: a kill or Ctrl-C (exit status 130) leaves
+what they held before.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 
 # light: torch and transformers are imported after the arguments are parsed
 from .interface.cli_options import add_extraction_options
+from .interface.inputs import InputError, check_input, read_inputs
+from .interface.outputs import OutputError, check_outputs, replaced_atomically
 
 CHUNK = 64  # articles per call to extract: enough to batch well, few enough to keep a corpus's memory bounded
-ACCEPTED_INPUT = "accepted: a UTF-8 text file, a .jsonl file of {\"id\", \"text\"} lines, or - for stdin"
-
-
-class InputError(ValueError):
-    """An input that cannot be read as asked; the message is the one line shown on stderr."""
-
-
-def check_input(path: str) -> None:
-    """An :class:`InputError` unless ``path`` is ``-`` or a file (checked before the model is loaded)."""
-    if path == "-":
-        return
-    if not Path(path).exists():
-        raise InputError(f"{path}: no such file; {ACCEPTED_INPUT}")
-    if not Path(path).is_file():
-        raise InputError(f"{path}: is a directory, not a file; {ACCEPTED_INPUT}")
-
-
-def decode_text(data: bytes, name: str) -> str:
-    """``data`` as UTF-8 text, newlines untouched; a binary file is an :class:`InputError`.
-
-    Example:
-        >>> decode_text("Paris\\r\\n".encode(), "a.txt") == "Paris\\r\\n"
-        True
-    """
-    if b"\0" in data:
-        raise InputError(f"{name}: a binary file (it holds NUL bytes); {ACCEPTED_INPUT}")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InputError(f"{name}: not UTF-8 text (byte {error.start}: {error.reason}); {ACCEPTED_INPUT}") from None
-
-
-def read_inputs(paths: list[str], input_format: str) -> Iterator[tuple[str, str]]:
-    """Yield ``(id, text)`` for every article in the inputs (``-`` is stdin). Text is read with ``newline=""``, so
-    character offsets index the file as it is on disk; JSON lines carry their own newlines, escaped."""
-    from .core.articles import parse_json_lines
-
-    for path in paths:
-        if path == "-":
-            data = _read_stdin()
-            if input_format == "jsonl" or (input_format == "auto" and data.lstrip().startswith("{")):
-                # split("\n"), not splitlines(): a JSON string may hold U+2028 and other characters splitlines() cuts
-                yield from _articles(parse_json_lines(data.split("\n"), "<stdin>"), "<stdin>")
-            else:
-                yield "<stdin>", data
-        elif input_format == "jsonl" or (input_format == "auto" and path.endswith(".jsonl")):
-            yield from _articles(parse_json_lines(_lines(path), path), path)
-        else:
-            yield path, decode_text(Path(path).read_bytes(), path)
-
-
-def _read_stdin() -> str:
-    # The bytes, decoded here: sys.stdin's text layer would turn "\r\n" into "\n" (a StringIO has no bytes).
-    stream = getattr(sys.stdin, "buffer", None)
-    return decode_text(stream.read(), "<stdin>") if stream is not None else sys.stdin.read()
-
-
-def _lines(path: str) -> Iterator[str]:
-    with open(path, encoding="utf-8", newline="") as handle:
-        try:
-            yield from handle
-        except UnicodeDecodeError as error:
-            raise InputError(f"{path}: not UTF-8 text (byte {error.start} of a block: {error.reason}); "
-                             f"{ACCEPTED_INPUT}") from None
-
-
-def _articles(records: Iterator[tuple[int, dict]], name: str) -> Iterator[tuple[str, str]]:
-    from .core.articles import DataError
-
-    for number, record in records:
-        if not isinstance(record.get("text"), str):
-            raise DataError("expected a JSON object with a string 'text' (and optionally 'id')", name, number)
-        yield str(record.get("id", f"{name}:{number}")), record["text"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,23 +58,35 @@ def main(argv: list[str] | None = None) -> None:
     try:
         for path in options.inputs:
             check_input(path)
-    except InputError as error:
+        check_outputs({"--output": options.output, "--html": options.html}, options.inputs)  # before any work
+        problem = _extract_all(options, parser.prog)
+    except (InputError, OutputError) as error:
         parser.exit(2, f"{error}\n")
-
-    from .interface.api import load_predictor  # the heavy imports, once the command line is known to be right
-
-    try:
-        predictor = load_predictor(options.model, options.device, options.backend)
-    except (ValueError, TypeError, FileNotFoundError, ImportError) as error:
-        parser.exit(2, f"{parser.prog}: {error}\n")
-    problem = run(predictor, options)
+    except KeyboardInterrupt:  # Ctrl-C: a line, not a traceback; the outputs keep what they held before
+        parser.exit(130, f"{parser.prog}: interrupted\n")
+    except BrokenPipeError:  # | head: the reader has gone; say nothing more on a pipe that is closed
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's flush at exit would fail again
+        sys.exit(141)  # 128 + SIGPIPE, as a shell reports a command a closed pipe stopped
     if problem is not None:
         parser.exit(2, f"{problem}\n")
 
 
-def run(predictor, options: argparse.Namespace) -> Exception | None:
-    """Extract from every input article and write the results as they come; returns the input error that ended the
-    run early (everything before it is written), or None."""
+def _extract_all(options: argparse.Namespace, prog: str) -> Exception | None:
+    from .interface.api import load_predictor  # the heavy imports, once the command line is known to be right
+
+    try:
+        predictor = load_predictor(options.model, options.device, options.backend)
+    except (ValueError, TypeError, OSError, ImportError) as error:
+        raise InputError(f"{prog}: {error}") from None
+    if options.output is None:
+        return run(predictor, options, sys.stdout)
+    with replaced_atomically(options.output) as out:
+        return run(predictor, options, out)
+
+
+def run(predictor, options: argparse.Namespace, out) -> Exception | None:
+    """Extract from every input article and write the results to ``out`` as they come; returns the input error that
+    ended the run early (everything before it is written), or None."""
     from tqdm.auto import tqdm
 
     from .core.articles import DataError
@@ -147,34 +94,30 @@ def run(predictor, options: argparse.Namespace) -> Exception | None:
     from .interface.html import render_html
 
     articles = read_inputs(options.inputs, options.format)
-    out = open(options.output, "w", encoding="utf-8") if options.output else sys.stdout  # noqa: SIM115
     shown: list[tuple[str, str, object]] = []  # for --html
     problem = None
-    try:
-        with tqdm(unit="article", desc="extracting", disable=None, file=sys.stderr) as progress:
-            while problem is None:
-                chunk = []
-                try:
-                    while len(chunk) < CHUNK and (item := next(articles, None)) is not None:
-                        chunk.append(item)
-                except (DataError, InputError) as error:
-                    problem = error  # the articles read before it still go out
-                if not chunk:
-                    break
-                results = extract([text for _, text in chunk], model=predictor, batch_size=options.batch_size,
-                                  threshold=options.threshold)
-                for (article_id, text), result in zip(chunk, results, strict=True):
-                    out.write(_json_line({"id": article_id, **result.to_dict()}))
-                    if options.html:
-                        shown.append((article_id, text, result))
-                out.flush()
-                progress.update(len(chunk))
-    finally:
-        if out is not sys.stdout:
-            out.close()
+    with tqdm(unit="article", desc="extracting", disable=None, file=sys.stderr) as progress:
+        while problem is None:
+            chunk = []
+            try:
+                while len(chunk) < CHUNK and (item := next(articles, None)) is not None:
+                    chunk.append(item)
+            except (DataError, InputError) as error:
+                problem = error  # the articles read before it still go out
+            if not chunk:
+                break
+            results = extract([text for _, text in chunk], model=predictor, batch_size=options.batch_size,
+                              threshold=options.threshold)
+            for (article_id, text), result in zip(chunk, results, strict=True):
+                out.write(_json_line({"id": article_id, **result.to_dict()}))
+                if options.html:
+                    shown.append((article_id, text, result))
+            out.flush()
+            progress.update(len(chunk))
     if options.html:
         page = render_html([t for _, t, _ in shown], [r for _, _, r in shown], [i for i, _, _ in shown])
-        Path(options.html).write_text(page, encoding="utf-8", errors="replace")  # a lone surrogate: "?"
+        with replaced_atomically(options.html, errors="replace") as html:  # a lone surrogate: "?"
+            html.write(page)
     return problem
 
 

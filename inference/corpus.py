@@ -6,17 +6,20 @@ Usage::
     accelerate launch --num_processes 4 -m inference.corpus --input news.parquet --output results.parquet
     # killed? run the same command again: every process goes on where it stopped
 
-Each input row has ``text`` and optionally ``id`` (``--text-column``, ``--id-column``; a missing id becomes the row
-index); each output row is ``{"id": ..., "events": [...], "claims": [...]}``, as ``inference.extract(text).to_dict()``
+Each input row has ``text`` and optionally ``id`` (``--text-column``, ``--id-column``; an id is a string or an
+integer, a missing one becomes the row number, and two rows with the same id are an error naming both); each output
+row is ``{"id": ..., "events": ..., "claims": ..., "entities": ...}``, as ``inference.extract(text).to_dict()``
 gives, in input order. Ids are written as strings.
 
 Process k of n takes the k-th contiguous shard of the input and appends one JSON line per article to its own part file,
 ``OUTPUT.parts/part-0000k-of-0000n.jsonl``, flushed to disk after each chunk, so a kill loses at most the chunk in
 flight. A restarted process counts the complete lines of its part, cuts off a line the kill left half-written, and
-skips that many rows. Beside each part, ``part-0000k-of-0000n.sha256`` holds a digest of every row done (its id and
-text), written before the row's results: a restart first checks that none of those rows has changed in the input
-(stored results would no longer index the text) and refuses, naming the first changed row, if one has. When every
-process is done, the main process concatenates the parts in order into OUTPUT and removes the parts folder.
+skips that many rows, unless ``OUTPUT.parts/job.json`` shows another job (another input or options, other weights by
+their sha256, another backend): then it refuses. Beside each part, ``part-0000k-of-0000n.sha256`` holds a digest of
+every row done (its id and text), written before the row's results: a restart first checks that none of those rows
+has changed in the input (stored results would no longer index the text) and refuses, naming the first changed row,
+if one has. When every process is done, the main process concatenates the parts in order into OUTPUT (a JSONL output
+needs as much free disk as the parts take, checked first) and removes the parts folder.
 """
 
 from __future__ import annotations
@@ -34,9 +37,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
-from .core.articles import DataError, iter_json_lines
 from .interface.cli_options import add_extraction_options, positive_int
+from .interface.corpus_input import file_format, load_input_rows, row_ids
 from .interface.corpus_resume import CorpusError, check_job, check_rows_done, complete_lines, read_digests, row_digest
+from .interface.outputs import OutputError, check_outputs
 from .interface.results import arrow_schema
 
 # torch, accelerate, datasets and the model are imported where they are used, after the arguments are parsed: --help
@@ -46,25 +50,11 @@ if TYPE_CHECKING:
     from datasets import Dataset
 
 STOP_AFTER = "INFERENCE_CORPUS_STOP_AFTER"  # for tests: every process exits after this many chunks, as if killed
-FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
 
 # Parquet output keeps the nested structure of Extraction.to_dict() (queryable as is, e.g. events.type in DuckDB or
 # pandas) under one fixed schema, derived from the result classes: inferring it from the rows would give list<null>
 # whenever a batch has no events, and files (or row groups) whose types differ.
 PARQUET_SCHEMA = arrow_schema()
-
-
-def file_format(path: str, override: str | None = None) -> str:
-    """``jsonl`` or ``parquet``, from ``override`` or else the file suffix.
-
-    Example:
-        >>> file_format("news.parquet"), file_format("news.txt", "jsonl")
-        ('parquet', 'jsonl')
-    """
-    found = override or FORMATS.get(Path(path).suffix.lower())
-    if found is None:
-        raise CorpusError(f"cannot tell the format of {path} from its suffix; accepted: {', '.join(FORMATS)}")
-    return found
 
 
 def part_path(parts: Path, index: int, count: int) -> Path:
@@ -77,36 +67,6 @@ def part_path(parts: Path, index: int, count: int) -> Path:
     return parts / f"part-{index:05d}-of-{count:05d}.jsonl"
 
 
-def unreadable_input(path: str, input_format: str, error: Exception) -> CorpusError:
-    """The error for an input ``datasets`` could not read: ``file:line: what is wrong`` for the first bad JSON line
-    (``datasets`` buries the row in a long traceback), else what ``datasets`` said."""
-    if input_format == "jsonl":
-        try:
-            for _ in iter_json_lines(path):
-                pass
-        except DataError as bad:
-            return CorpusError(f"{bad}; accepted: one JSON object per line")
-    cause = error.__cause__ or error
-    return CorpusError(f"{path}: cannot be read as {input_format}: {type(cause).__name__}: {cause}")
-
-
-def load_input_rows(path: str, input_format: str, text_column: str, id_column: str | None) -> Dataset:
-    """The input as a ``datasets.Dataset`` holding only the text column and the id column (when there is one)."""
-    from datasets import load_dataset
-    from datasets.exceptions import DatasetGenerationError
-
-    try:
-        dataset = load_dataset("json" if input_format == "jsonl" else "parquet", data_files=path, split="train")
-    except DatasetGenerationError as error:
-        raise unreadable_input(path, input_format, error) from None
-    columns = dataset.column_names
-    for column, option in ((text_column, "--text-column"), (id_column, "--id-column")):
-        if column is not None and column not in columns:
-            raise CorpusError(f"{path} has no column {column!r}; columns found: {', '.join(columns)}. Name the "
-                              f"right one with {option}")
-    return dataset.select_columns([c for c in (text_column, id_column or "id") if c in columns])
-
-
 def extract_shard(dataset: Dataset, part: Path, state: PartialState, predictor, options) -> None:
     """Extract this process's shard of ``dataset`` into ``part``, after the rows it already holds."""
     from .interface.api import extract
@@ -116,9 +76,8 @@ def extract_shard(dataset: Dataset, part: Path, state: PartialState, predictor, 
     first = sum(len(dataset.shard(num_shards=n, index=i, contiguous=True)) for i in range(k))  # its first row
     id_column = options.id_column or "id"
 
-    def ids(rows: dict, start: int) -> list[str]:  # global row index where the id is missing
-        given = rows.get(id_column) or [None] * len(rows[options.text_column])
-        return [str(first + start + i) if v is None else str(v) for i, v in enumerate(given)]
+    def ids(rows: dict, start: int) -> list[str]:  # the global row number where the id is missing
+        return row_ids(rows.get(id_column), first + start, len(rows[options.text_column]))
 
     done = complete_lines(part)
     if done > len(shard):
@@ -146,13 +105,13 @@ def extract_shard(dataset: Dataset, part: Path, state: PartialState, predictor, 
                     raise CorpusError(f"row {first + start + i} of {options.input}: {options.text_column!r} is "
                                       f"{type(text).__name__}, not a string")
             results = extract(texts, model=predictor, batch_size=options.batch_size, threshold=options.threshold)
-            row_ids = ids(rows, start)
+            chunk_ids = ids(rows, start)
             # The digests go to disk first, so every row in the part has one, whenever the kill comes.
-            hashes.write("".join(row_digest(i, text) + "\n" for i, text in zip(row_ids, texts, strict=True)))
+            hashes.write("".join(row_digest(i, text) + "\n" for i, text in zip(chunk_ids, texts, strict=True)))
             hashes.flush()
             os.fsync(hashes.fileno())
             out.write("".join(json.dumps({"id": i, **r.to_dict()}, ensure_ascii=False) + "\n"
-                              for i, r in zip(row_ids, results, strict=True)))
+                              for i, r in zip(chunk_ids, results, strict=True)))
             out.flush()
             os.fsync(out.fileno())  # on disk before the next chunk starts: what a restart counts is really there
             bar.update(len(texts))
@@ -162,33 +121,64 @@ def extract_shard(dataset: Dataset, part: Path, state: PartialState, predictor, 
 
 
 def merge(parts: list[Path], output: Path) -> None:
-    """Concatenate the part files, in order, into ``output`` (JSONL or Parquet by its suffix), atomically."""
-    temporary = output.with_name(output.name + ".tmp")  # a kill while merging leaves no half-written output
-    if file_format(str(output)) == "jsonl":
-        with open(temporary, "wb") as out:
-            for part in parts:
-                with open(part, "rb") as file:
-                    shutil.copyfileobj(file, out)
-    else:
-        with pq.ParquetWriter(temporary, PARQUET_SCHEMA) as writer:
-            for part in parts:  # row groups of at most 10,000 rows: bounded memory on any corpus
-                with open(part, encoding="utf-8") as file:
-                    rows = []
-                    for line in file:
-                        rows.append(json.loads(line))
-                        if len(rows) == 10_000:
-                            writer.write_table(pa.Table.from_pylist(rows, schema=PARQUET_SCHEMA))
-                            rows = []
-                    if rows:
+    """Concatenate the part files, in order, into ``output`` (JSONL or Parquet by its suffix), atomically: a kill or
+    a failure (a full disk, say) leaves ``output`` as it was, no temporary file, and the parts to merge again."""
+    jsonl = file_format(str(output)) == "jsonl"
+    needed, free = sum(part.stat().st_size for part in parts), shutil.disk_usage(output.parent).free
+    if jsonl and needed > free:  # a JSONL output is the parts' size; a Parquet one smaller, known once written
+        raise CorpusError(f"merging the parts into {output} needs {needed / 1e6:,.1f} MB free in {output.parent}, "
+                          f"which has {free / 1e6:,.1f} MB: free some space and run the same command again")
+    temporary = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+    try:
+        if jsonl:
+            with open(temporary, "wb") as out:
+                for part in parts:
+                    with open(part, "rb") as file:
+                        shutil.copyfileobj(file, out)
+        else:
+            _merge_parquet(parts, temporary)
+        os.replace(temporary, output)
+    except OSError as error:
+        raise CorpusError(f"merging the parts into {output} failed ({error}); {output} is as it was and the parts "
+                          "are kept: run the same command again") from None
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _merge_parquet(parts: list[Path], path: Path) -> None:
+    with pq.ParquetWriter(path, PARQUET_SCHEMA) as writer:
+        for part in parts:  # row groups of at most 10,000 rows: bounded memory on any corpus
+            with open(part, encoding="utf-8") as file:
+                rows = []
+                for line in file:
+                    rows.append(json.loads(line))
+                    if len(rows) == 10_000:
                         writer.write_table(pa.Table.from_pylist(rows, schema=PARQUET_SCHEMA))
-    os.replace(temporary, output)
+                        rows = []
+                if rows:
+                    writer.write_table(pa.Table.from_pylist(rows, schema=PARQUET_SCHEMA))
+
+
+def resolve_model(options: argparse.Namespace, device) -> tuple[Path, str]:
+    """The model folder and the backend this run uses (what ``job.json`` records, with the weights' sha256)."""
+    from .core.model_folder import DEFAULT_MODEL
+    from .runtime.backends import default_backend
+    from .runtime.hub import resolve_model_dir
+
+    try:
+        folder = resolve_model_dir(DEFAULT_MODEL if options.model is None else options.model)
+        return folder, options.backend or default_backend(folder, device)
+    except (ValueError, TypeError, OSError) as error:
+        raise CorpusError(str(error)) from None
 
 
 def run(options: argparse.Namespace) -> None:
+    check_outputs({"--output": options.output}, [options.input])  # first: every process fails alike, before work
     import torch
     from accelerate import PartialState
     from accelerate.utils import parse_flag_from_env
 
+    from .core.model_folder import weights_sha256
     from .interface.api import load_predictor
 
     output = Path(options.output)
@@ -202,9 +192,14 @@ def run(options: argparse.Namespace) -> None:
         raise CorpusError(f"{output} exists; pass --overwrite to compute it again")
     with state.main_process_first():  # the main process converts the input into the datasets cache, then the others
         dataset = load_input_rows(options.input, input_format, options.text_column, options.id_column)
+    # The ONNX backends run on the CPU: every process of a GPU launch would then use the CPU.
+    device = state.device if options.backend == "torch" else "cpu"
+    folder, backend = resolve_model(options, device)
+    # The weights and the backend as resolved, not as asked: a resume onto other weights at the same path, or onto
+    # another default backend, would mix two models' results in one output.
     job = {"input": str(Path(options.input).resolve()), "rows": len(dataset), "processes": state.num_processes,
-           "model": str(options.model or "default"), "backend": options.backend, "threshold": options.threshold,
-           "text_column": options.text_column, "id_column": options.id_column}
+           "model": str(options.model or "default"), "weights_sha256": weights_sha256(folder), "backend": backend,
+           "threshold": options.threshold, "text_column": options.text_column, "id_column": options.id_column}
     check_job(parts, job)
     state.wait_for_everyone()
     if state.is_main_process and not (parts / "job.json").is_file():
@@ -213,8 +208,7 @@ def run(options: argparse.Namespace) -> None:
         os.replace(parts / "job.json.tmp", parts / "job.json")
     state.wait_for_everyone()
 
-    # The ONNX backends run on the CPU: every process of a GPU launch would then use the CPU.
-    predictor = load_predictor(options.model, state.device if options.backend == "torch" else "cpu", options.backend)
+    predictor = load_predictor(options.model, device, backend)
     extract_shard(dataset, part_path(parts, state.process_index, state.num_processes), state, predictor, options)
     state.wait_for_everyone()
     if state.is_main_process:
@@ -233,7 +227,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="How to read --input (default: from its suffix).")
     parser.add_argument("--text-column", default="text", help="Column holding the article text.")
     parser.add_argument("--id-column", default=None,
-                        help="Column holding the article id (default: 'id' when present, else the row index).")
+                        help="Column holding the article id (default: 'id' when present). An id is a string or an "
+                             "integer, written as text; a row without one gets its row number; two rows with one id "
+                             "are an error naming both.")
     add_extraction_options(parser)
     parser.add_argument("--chunk-size", type=positive_int, default=64,
                         help="Articles per extract call, and per write to disk (what a kill can lose).")
@@ -241,8 +237,10 @@ def main(argv: list[str] | None = None) -> None:
     options = parser.parse_args(argv)
     try:
         run(options)
-    except CorpusError as error:
+    except (CorpusError, OutputError) as error:
         parser.exit(2, f"{parser.prog}: error: {error}\n")
+    except KeyboardInterrupt:  # a line, not a traceback: the parts keep every chunk written
+        parser.exit(130, f"{parser.prog}: interrupted; run the same command again to go on where it stopped\n")
 
 
 if __name__ == "__main__":

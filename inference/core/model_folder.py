@@ -54,11 +54,18 @@ def check_model_dir(folder: Path) -> Path:
     (``pytorch_model.bin``) are refused: loading a pickle can run code, so the error says how to convert them.
 
     Example:
-        >>> check_model_dir(Path("inference/default_model"))  # doctest: +SKIP
-        PosixPath('inference/default_model')
+        >>> check_model_dir(DEFAULT_MODEL).name
+        'default_model'
     """
-    weights = any(folder.glob("model*.safetensors"))
+    weights = (folder / WEIGHTS_FILE).is_file()  # False for a folder or a symlink loop of that name too
     pickles = sorted(p.name for p in folder.glob("*.bin"))
+    shards = sorted(p.name for p in folder.glob("model-*-of-*.safetensors"))
+    if not weights and shards:
+        raise ValueError(f"model folder {folder} holds sharded weights ({shards[0]}, ...); accepted: one "
+                         f"{WEIGHTS_FILE} (save_pretrained(folder, max_shard_size='100GB') writes one)")
+    if not weights and ((folder / WEIGHTS_FILE).exists() or (folder / WEIGHTS_FILE).is_symlink()):
+        raise FileNotFoundError(f"{folder / WEIGHTS_FILE} is not a readable file (a folder, or a broken or looping "
+                                f"symlink); accepted: the safetensors file that save_pretrained writes")
     if not weights and pickles:
         raise ValueError(f"model folder {folder} holds {', '.join(pickles)} (a pickle, which can run code when "
                          f"loaded) and no {WEIGHTS_FILE}; only safetensors weights are loaded. If you trust the "
@@ -79,8 +86,8 @@ def weights_sha256(folder: str | Path) -> str | None:
     the weights it measured.
 
     Example:
-        >>> weights_sha256("inference/default_model")  # doctest: +SKIP
-        '9c1e...'
+        >>> len(weights_sha256(DEFAULT_MODEL)), weights_sha256(DEFAULT_MODEL / "no-such-folder")
+        (64, None)
     """
     path = Path(folder) / WEIGHTS_FILE
     if not path.is_file():

@@ -15,6 +15,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import os
+import sys
 from pathlib import Path
 
 from ..core.model_folder import BACKENDS_FILE, weights_sha256
@@ -31,6 +33,20 @@ INT8_RECIPE = "static-minmax-1"
 ACCEPTED_DEVICES = "'cpu', 'cuda', 'cuda:N' (N a present GPU), a torch.device, or None (CUDA when present, else CPU)"
 
 _said_no_onnx = False
+
+
+def _one_thread_after_fork() -> None:
+    """Run torch on one thread in a child made by ``fork``: the OpenMP threads that torch started in the parent do
+    not exist in the child, and the child's first parallel operation would wait for them forever (a ``fork`` pool
+    calling ``extract`` after the parent did). One thread each is also what a pool of workers should use; the
+    "spawn" start method gives each worker a fresh torch with every thread."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
+
+
+if hasattr(os, "register_at_fork"):  # POSIX only; elsewhere there is no fork
+    os.register_at_fork(after_in_child=_one_thread_after_fork)
 
 
 def check_backend(backend: str) -> None:
@@ -81,11 +97,13 @@ def resolve_device(device, backend: str):
 
 def read_record(model_dir: str | Path) -> dict | None:
     """The gate record of a model folder, or None when it has none, or one measured on other weights or another int8
-    recipe (then nothing it says applies)."""
+    recipe (then nothing it says applies). A record that is no JSON object with a list of known backends in
+    ``"passed"`` is a ``ValueError`` naming the file: an error rather than torch with a warning, because a damaged
+    model folder should be seen and mended, not run slower in silence."""
     path = Path(model_dir) / BACKENDS_FILE
     if not path.is_file():
         return None
-    record = json.loads(path.read_text(encoding="utf-8"))
+    record = _parse_record(path)
     if record.get("weights_sha256") != weights_sha256(model_dir):
         logger.info("%s was measured on other weights than %s/model.safetensors: not used", path, model_dir)
         return None
@@ -94,13 +112,28 @@ def read_record(model_dir: str | Path) -> dict | None:
     return record
 
 
+def _parse_record(path: Path) -> dict:
+    accepted = (f'accepted: a JSON object whose "passed" lists backends among {", ".join(BACKENDS)}, as python -m '
+                f"training.backend_gate writes it (delete {path} to run torch)")
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise ValueError(f"{path} cannot be read as JSON ({type(error).__name__}: {error}); {accepted}") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"{path} holds a JSON {type(record).__name__}, not an object; {accepted}")
+    passed = record.get("passed", [])
+    if not isinstance(passed, list) or not all(isinstance(b, str) and b in BACKENDS for b in passed):
+        raise ValueError(f'{path}: "passed" is {json.dumps(passed)[:80]}; {accepted}')
+    return record
+
+
 def default_backend(model_dir: str | Path, device) -> str:
     """The fastest backend whose F1 gate passed for the model in ``model_dir`` (its ``backends.json``) and that can
     run here: the ONNX backends only on the CPU and with the ``onnx`` extra installed; ``"torch"`` otherwise.
 
-    Example:
-        >>> default_backend("inference/default_model", None)  # doctest: +SKIP
-        'onnx-int8'
+    Example::
+
+        default_backend("inference/default_model", None)  # -> 'onnx-int8'
     """
     record = read_record(model_dir) if Path(model_dir).is_dir() else None
     if record is None:

@@ -21,15 +21,17 @@ def resolve_model_dir(name_or_path: str | Path, revision: str | None = None) -> 
     ``revision`` (a branch, tag or commit) applies to hub ids. Private models use the token in ``HF_TOKEN`` or the
     stored login; ``HF_HUB_OFFLINE=1`` serves a model id from the cache only.
 
-    Example:
-        >>> resolve_model_dir("runs/release/model")  # doctest: +SKIP
-        PosixPath('runs/release/model')
-        >>> resolve_model_dir("org/news-extractor")  # doctest: +SKIP
-        PosixPath('/root/.cache/huggingface/hub/models--org--news-extractor/snapshots/3f1c...')
+    Example::
+
+        resolve_model_dir("runs/release/model")  # -> PosixPath('runs/release/model')
+        resolve_model_dir("org/news-extractor")
+        # -> PosixPath('/root/.cache/huggingface/hub/models--org--news-extractor/snapshots/3f1c...')
     """
     accepted = "accepted: a folder saved by training (model.safetensors, config.json, ...) or a hub model id ORG/NAME"
     if not isinstance(name_or_path, (str, Path)):
         raise TypeError(f"model={name_or_path!r} ({type(name_or_path).__name__}); {accepted}, a Path, or a Predictor")
+    if not str(name_or_path).strip():  # Path("") is the working directory: never load whatever folder that is
+        raise ValueError(f"model={name_or_path!r} is empty; {accepted}, or None for the shipped model")
     path = Path(name_or_path).expanduser()
     if path.is_dir():
         return check_model_dir(path)
@@ -56,9 +58,10 @@ def quiet_weight_loading() -> Iterator[None]:
     """Hide transformers' progress bars (the "Loading weights" bar of every ``from_pretrained``) inside the block,
     then set them back as they were: a library call the user did not ask to watch prints nothing.
 
-    Example:
-        >>> with quiet_weight_loading():  # doctest: +SKIP
-        ...     model = EventClaimModel.from_pretrained(folder)
+    Example::
+
+        with quiet_weight_loading():
+            model = EventClaimModel.from_pretrained(folder)
     """
     from huggingface_hub import utils as hub_utils
     from transformers.utils import logging as transformers_logging

@@ -5,8 +5,9 @@ The argument and frame heads stay in torch: they run once per window that has tr
 ``hidden_states``, and are a few small matmuls. The graph is exported once per set of weights (legacy TorchScript
 exporter, then ONNX Runtime's BERT fusions: fused attention, skip-layer-norm and bias-gelu kernels) and cached in
 ``$XDG_CACHE_HOME/newsextract/onnx`` (``~/.cache/...``) under a hash of the weights, not in the model folder, which may
-be read-only or inside the installed package. Exporting the shipped MiniLM-L6 model takes about 5 s (an 86 MB file)
-on a 2-core CPU, a tiny test model about 1 s; a cached file is found in the time it takes to hash the weights.
+be read-only or inside the installed package; a cached graph is used only once its bytes match the digest of what was
+written (``inference/runtime/graph_cache.py``). Exporting takes seconds (docs/speed.md has the times and sizes); a
+cached file is found in the time it takes to hash the weights and the file.
 
 The int8 graph is the fused fp32 one after static quantisation (``inference/runtime/int8.py``): int8 weights with one
 scale per output channel, activation scales calibrated once on news text, so an article's result does not depend on the
@@ -17,8 +18,9 @@ The graph's outputs are whatever :class:`EventClaimModel` returns without trigge
 logits but the arguments' and the frames', and ``hidden_states``), named as its output fields: a new head is exported
 without a change here.
 
-Example:
-    >>> predictor = Predictor.from_pretrained("runs/release/model", backend="onnx")  # doctest: +SKIP
+Example::
+
+    predictor = Predictor.from_pretrained("runs/release/model", backend="onnx")
 """
 
 from __future__ import annotations
@@ -26,9 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
@@ -37,6 +37,7 @@ from torch import nn
 
 from ..core.modeling import EventClaimModel, EventClaimOutput
 from .backends import INT8_RECIPE, resolve_device
+from .graph_cache import cached_graph, default_cache_dir
 from .int8 import calibration_windows, default_calibration_texts, quantize_int8, windows_digest
 
 __all__ = ["OnnxModel", "export_onnx", "onnx_file"]
@@ -73,9 +74,9 @@ def graph_outputs(model: EventClaimModel) -> list[str]:
     """The names of what the exported graph returns: the fields :class:`EventClaimOutput` sets without trigger
     positions (every head's logits but the arguments', then ``hidden_states``).
 
-    Example:
-        >>> graph_outputs(model)  # doctest: +SKIP
-        ['claim_logits', 'trigger_logits', 'hidden_states']
+    Example::
+
+        graph_outputs(model)  # -> ['claim_logits', 'trigger_logits', 'hidden_states']
     """
     ids = torch.full((1, 4), 1000)
     with torch.no_grad():
@@ -128,44 +129,30 @@ def _fingerprint(model: EventClaimModel) -> str:
     return digest.hexdigest()[:16]
 
 
-def default_cache_dir() -> Path:
-    """Where exported graphs are kept: ``$XDG_CACHE_HOME/newsextract/onnx``, else ``~/.cache/newsextract/onnx``."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsextract" / "onnx"
-
-
 def onnx_file(model: EventClaimModel, cache_dir: str | Path | None = None,
               int8_windows: list[list[int]] | None = None) -> Path:
     """The cached fp32 ONNX file of ``model``'s weights, or with ``int8_windows`` (calibration token ids, see
-    :func:`inference.runtime.int8.calibration_windows`) its static int8 version; made first when missing (written
-    atomically, so processes sharing the cache never read half a file).
+    :func:`inference.runtime.int8.calibration_windows`) its static int8 version; made first when missing or damaged
+    (written atomically, so processes sharing the cache never read half a file).
 
-    Example:
-        >>> onnx_file(model).name  # doctest: +SKIP
-        'event-claim-3f9c2a7d1b0e4c55.onnx'
+    Example::
+
+        onnx_file(model).name  # -> 'event-claim-3f9c2a7d1b0e4c55.sha256-9b1de0c2a4f7e331.onnx'
     """
+    return _graph(model, cache_dir, int8_windows)[0]
+
+
+def _graph(model: EventClaimModel, cache_dir: str | Path | None,
+           int8_windows: list[list[int]] | None) -> tuple[Path, bytes]:
+    """:func:`onnx_file`'s path, and the graph's bytes as checked against its digest (what a session loads)."""
     _onnxruntime()
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     fingerprint = _fingerprint(model)
     if int8_windows is None:
-        return _cached(folder / f"event-claim-{fingerprint}.onnx", lambda out: export_onnx(model, out))
+        return cached_graph(folder, f"event-claim-{fingerprint}", lambda out: export_onnx(model, out))
     fp32 = onnx_file(model, cache_dir)
-    name = f"event-claim-{fingerprint}-int8-{INT8_RECIPE}-{windows_digest(int8_windows)}.onnx"
-    return _cached(folder / name, lambda out: quantize_int8(fp32, out, int8_windows))
-
-
-def _cached(path: Path, make) -> Path:
-    """``path``, after ``make(partial_path)`` wrote it unless it already exists; a failed ``make`` leaves nothing."""
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        start = time.perf_counter()
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        try:
-            make(partial)
-            os.replace(partial, path)
-        finally:
-            partial.unlink(missing_ok=True)
-        logger.info("wrote %s in %.1f s", path, time.perf_counter() - start)
-    return path
+    stem = f"event-claim-{fingerprint}-int8-{INT8_RECIPE}-{windows_digest(int8_windows)}"
+    return cached_graph(folder, stem, lambda out: quantize_int8(fp32, out, int8_windows))
 
 
 class OnnxModel:
@@ -176,9 +163,10 @@ class OnnxModel:
     ``int8`` needs the ``tokenizer`` to cut the calibration texts into windows: ``calibration_texts`` (news like what
     the model will read; default: the texts shipped with the package, ``inference/int8_calibration.txt``).
 
-    Example:
-        >>> predictor = Predictor(OnnxModel(model), tokenizer, device="cpu")  # doctest: +SKIP
-        >>> int8 = OnnxModel(model, int8=True, tokenizer=tokenizer, calibration_texts=my_news)  # doctest: +SKIP
+    Example::
+
+        predictor = Predictor(OnnxModel(model), tokenizer, device="cpu")
+        int8 = OnnxModel(model, int8=True, tokenizer=tokenizer, calibration_texts=my_news)
     """
 
     def __init__(self, model: EventClaimModel, cache_dir: str | Path | None = None, threads: int | None = None,
@@ -194,14 +182,15 @@ class OnnxModel:
         if int8:
             texts = default_calibration_texts() if calibration_texts is None else calibration_texts
             windows = calibration_windows(tokenizer, texts, model.config.window)
-        self.path = onnx_file(model.cpu().eval(), cache_dir, windows)
+        self.path, graph = _graph(model.cpu().eval(), cache_dir, windows)
         self.argument_head = model.argument_head.eval()
         self.frame_head = model.frame_head.eval() if model.frame_head is not None else None
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = threads or torch.get_num_threads()  # as many as torch would use
         options.inter_op_num_threads = 1  # the graph is one chain: nothing to run side by side
-        self.session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        # From the bytes checked against the digest, not the path: the file may change after the check.
+        self.session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
         self.outputs = [output.name for output in self.session.get_outputs()]
 
     def to(self, device: str | torch.device) -> OnnxModel:
