@@ -1,5 +1,5 @@
 """The F1 gate of the CPU backends: score a model on held-out articles with every backend, and record in the model
-folder which backends stay within 0.5 point of fp32 torch and which of them ``extract`` uses by default.
+folder which backends stay within ``GATE_POINTS`` of fp32 torch and which of them ``extract`` uses by default.
 
 Usage::
 
@@ -26,7 +26,7 @@ from pathlib import Path
 from inference.core.model_folder import BACKENDS_FILE, weights_sha256
 from inference.runtime.backends import BACKENDS, FASTEST_FIRST, GATE_POINTS, INT8_RECIPE
 
-from .cli import command_parser, setup_logging
+from .cli import check_data, check_model_folder, command_parser, run_command, setup_logging
 
 logger = logging.getLogger("training.backend_gate")
 
@@ -36,9 +36,10 @@ def backend_f1(model_dir: str | Path, data: Sequence[str | Path], backends: Sequ
     """Overall F1 (points) of each backend of the model in ``model_dir`` on the gold articles in ``data`` (through
     ``extract``, as ``training.evaluate`` scores), and the number of articles.
 
-    Example:
-        >>> backend_f1("inference/default_model", ["data/release/dev.jsonl"])  # doctest: +SKIP
-        ({'torch': 56.1, 'onnx': 56.1, 'onnx-int8': 55.93}, 57)
+    Example::
+
+        backend_f1("inference/default_model", ["data/release/dev.jsonl"])
+        # -> ({'torch': 56.1, 'onnx': 56.1, 'onnx-int8': 55.93}, 57)
     """
     from inference import Predictor
     from inference.runtime.hub import quiet_weight_loading
@@ -73,9 +74,9 @@ def gate_record(model_dir: str | Path, data: Sequence[str | Path], f1: dict[str,
 def measure_gate(model_dir: str | Path, data: Sequence[str | Path]) -> dict:
     """Score every backend on ``data`` and write the record to ``model_dir/backends.json``; returns it.
 
-    Example:
-        >>> measure_gate("inference/default_model", ["data/release/dev.jsonl"])["default"]  # doctest: +SKIP
-        'onnx-int8'
+    Example::
+
+        measure_gate("inference/default_model", ["data/release/dev.jsonl"])["default"]  # -> 'onnx-int8'
     """
     f1, articles = backend_f1(model_dir, data)
     record = gate_record(model_dir, data, f1, articles)
@@ -90,9 +91,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", required=True, help="Model folder; backends.json is written into it.")
     parser.add_argument("--data", nargs="+", required=True, help="Held-out gold articles (the dev split).")
     options = parser.parse_args(argv)
+    folder = check_model_folder(options.model)  # a folder, not a hub id: backends.json is written into it
+    check_data(options.data, "auto", "--data")
     setup_logging()
-    print(json.dumps(measure_gate(options.model, options.data), indent=1))
+    print(json.dumps(measure_gate(folder, options.data), indent=1))
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main, "training.backend_gate")

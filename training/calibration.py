@@ -1,10 +1,10 @@
 """Tuning the trigger and argument thresholds on dev articles.
 
-M2E2 leaves many real triggers unlabelled ("attack" is a labelled trigger 33 times out of 110), so the trigger head
-learns that a typical trigger word is more often ``O`` than not, and its argmax finds few triggers; arguments suffer
-the same way. Tagging a word once ``P(not O)`` reaches a threshold chosen on dev recovers them. The trigger threshold
-is chosen first (for the mean F1 of trigger and argument classification), then the argument threshold (for argument
-classification F1). The test split is never looked at.
+M2E2 leaves many real triggers unlabelled (a common trigger word is labelled in a minority of its uses), so the
+trigger head learns that a typical trigger word is more often ``O`` than not, and its argmax finds few triggers;
+arguments suffer the same way. Tagging a word once ``P(not O)`` reaches a threshold chosen on dev recovers them. The
+trigger threshold is chosen first (for the mean F1 of trigger and argument classification), then the argument
+threshold (for argument classification F1). The test split is never looked at.
 
 Usage::
 
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from inference.core.articles import Article
 
-from .cli import command_parser, setup_logging
+from .cli import check_data, check_model_folder, command_parser, run_command, setup_logging
 from .data.importers import FORMATS, load_paths
 
 # The model code (torch, transformers) loads where it is used, so --help answers at once.
@@ -40,10 +40,10 @@ def calibrate_thresholds(predictor: Predictor, dev: Sequence[Article], grid: Seq
 
     Returns ``{attribute: (best, {candidate: F1})}``.
 
-    Example:
-        >>> chosen = calibrate_thresholds(predictor, dev_articles)  # doctest: +SKIP
-        >>> chosen["trigger_threshold"][0]  # doctest: +SKIP
-        0.2
+    Example::
+
+        chosen = calibrate_thresholds(predictor, dev_articles)
+        chosen["trigger_threshold"][0]  # -> 0.2
     """
     from .evaluation.scoring import evaluate_articles
 
@@ -78,15 +78,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--format", default="auto", choices=["auto", *FORMATS],
                         help="Input format; auto detects it from the path.")
     options = parser.parse_args(argv)
+    folder = check_model_folder(options.model)  # a folder, not a hub id: its config.json is written
+    check_data(options.data, options.format, "--data")
     setup_logging()
+    dev = load_paths(options.data, options.format)
     from inference.runtime.predictor import Predictor
 
-    predictor = Predictor.from_pretrained(options.model)
-    chosen = calibrate_thresholds(predictor, load_paths(options.data, options.format))
+    predictor = Predictor.from_pretrained(folder)
+    chosen = calibrate_thresholds(predictor, dev)
     save_thresholds(predictor)
-    predictor.model.config.save_pretrained(options.model)
-    logger.info("%s written to %s/config.json", {k: best for k, (best, _) in chosen.items()}, options.model)
+    predictor.model.config.save_pretrained(folder)
+    logger.info("%s written to %s/config.json", {k: best for k, (best, _) in chosen.items()}, folder)
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main, "training.calibration")

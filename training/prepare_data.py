@@ -23,7 +23,7 @@ from pathlib import Path
 
 from inference.core.articles import Article, write_jsonl
 
-from .cli import command_parser, setup_logging
+from .cli import command_parser, run_command, setup_logging
 from .data.importers import ImportReport, load_articles
 
 logger = logging.getLogger("training.prepare_data")  # not __name__: run with -m, that is "__main__"
@@ -56,6 +56,26 @@ def split(articles: list[Article], dev: float, test: float) -> dict[str, list[Ar
         b = bucket(article.id)
         out["dev" if b < dev else "test" if b < dev + test else "train"].append(article)
     return out
+
+
+REQUIRED = ("polnear/data/train", "polnear/data/dev", "m2e2/text_only_event.json")  # the rest is optional
+ACCEPTED_SHARED = (f"the folder of the corpora: {', '.join(REQUIRED)}, and optionally wikievents/train.jsonl, "
+                   "wikievents/dev.jsonl, rams/dev.jsonlines")
+
+
+def check_shared(shared: Path) -> None:
+    """An error naming ``shared`` and what it lacks unless it holds the core corpora (before anything is read).
+
+    Example:
+        >>> check_shared(Path("/nowhere"))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        FileNotFoundError: --shared /nowhere: no such folder; accepted: the folder of the corpora: ...
+    """
+    if not shared.is_dir():
+        raise FileNotFoundError(f"--shared {shared}: no such folder; accepted: {ACCEPTED_SHARED}")
+    missing = [name for name in REQUIRED if not (shared / name).exists()]
+    if missing:
+        raise FileNotFoundError(f"--shared {shared}: no {', '.join(missing)} in it; accepted: {ACCEPTED_SHARED}")
 
 
 def prepare(shared: Path, out: Path) -> dict[str, list[Article]]:
@@ -102,9 +122,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--shared", type=Path, default=Path("../shared/data"), help="Folder of the corpora.")
     parser.add_argument("--out", type=Path, default=Path("data/release"), help="Where to write the splits.")
     options = parser.parse_args(argv)
+    check_shared(options.shared)
     setup_logging()
     prepare(options.shared, options.out)
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main, "training.prepare_data")

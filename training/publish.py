@@ -25,7 +25,7 @@ from huggingface_hub.utils import validate_repo_id
 
 from inference.core.model_folder import CARD_FILE, CONFIG_FILE, PUBLISHED, REQUIRED_TO_PUBLISH
 
-from .cli import command_parser, setup_logging
+from .cli import CommandError, command_parser, run_command, setup_logging
 
 # The model code (torch, transformers) loads in collect_uploads, which needs it: --help answers at once.
 
@@ -35,7 +35,7 @@ logger = logging.getLogger("training.publish")
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt")
 
 
-class PublishError(ValueError):
+class PublishError(CommandError):
     """The model folder cannot be published as it is; the message names the file and what is accepted."""
 
 
@@ -50,14 +50,11 @@ class Upload:
 def collect_uploads(model_dir: str | Path, repo_id: str) -> list[Upload]:
     """Check ``model_dir`` and return the files to upload, sorted by path, with the card rendered for ``repo_id``.
 
-    Example:
-        >>> [u.path for u in collect_uploads("runs/release/model", "org/news-extractor")][:3]  # doctest: +SKIP
-        ['README.md', 'config.json', 'eval_results.json']
+    Example::
+
+        [u.path for u in collect_uploads("runs/release/model", "org/news-extractor")][:3]
+        # -> ['README.md', 'config.json', 'eval_results.json']
     """
-    from inference.core.modeling import EventClaimConfig
-
-    from .model_card import render_model_card
-
     model_dir = Path(model_dir)
     if not model_dir.is_dir():
         raise PublishError(f"--model {model_dir}: no such folder; accepted: a model folder saved by training "
@@ -79,6 +76,10 @@ def collect_uploads(model_dir: str | Path, repo_id: str) -> list[Upload]:
     except HFValidationError as error:
         raise PublishError(f"--repo-id {repo_id!r} is not a hub model id ({error}); accepted: ORG/NAME or USER/NAME"
                            ) from None
+    from inference.core.modeling import EventClaimConfig  # here: a folder refused above loads no model code
+
+    from .model_card import render_model_card
+
     uploads = {name: Upload(name, (model_dir / name).read_bytes())
                for name in PUBLISHED if (model_dir / name).is_file()}
     raw_config = json.loads(uploads[CONFIG_FILE].content)
@@ -141,9 +142,10 @@ def publish(model_dir: str | Path, repo_id: str, *, private: bool = False, revis
             commit_message: str | None = None, token: str | None = None) -> CommitInfo:
     """Check a trained model folder and upload it to ``repo_id`` in one commit.
 
-    Example:
-        >>> publish("runs/release/model", "org/news-extractor", revision="v1")  # doctest: +SKIP
-        CommitInfo(commit_url='https://huggingface.co/org/news-extractor/commit/...', ...)
+    Example::
+
+        publish("runs/release/model", "org/news-extractor", revision="v1")
+        # -> CommitInfo(commit_url='https://huggingface.co/org/news-extractor/commit/...', ...)
     """
     return push(collect_uploads(model_dir, repo_id), repo_id, private=private, revision=revision,
                 commit_message=commit_message, token=token)
@@ -161,20 +163,17 @@ def main(argv: list[str] | None = None) -> CommitInfo | None:
     options = parser.parse_args(argv)
     setup_logging()
 
-    try:
-        uploads = collect_uploads(options.model, options.repo_id)
-        check_no_token(uploads, get_token())
-        print(("Would upload " if options.dry_run else "Uploading ")
-              + describe(uploads, options.repo_id, options.revision or "main"), flush=True)
-        if options.dry_run:
-            return None
-        commit = push(uploads, options.repo_id, private=options.private, revision=options.revision,
-                      commit_message=options.commit_message)
-    except PublishError as error:
-        raise SystemExit(f"error: {error}") from None
+    uploads = collect_uploads(options.model, options.repo_id)
+    check_no_token(uploads, get_token())
+    print(("Would upload " if options.dry_run else "Uploading ")
+          + describe(uploads, options.repo_id, options.revision or "main"), flush=True)
+    if options.dry_run:
+        return None
+    commit = push(uploads, options.repo_id, private=options.private, revision=options.revision,
+                  commit_message=options.commit_message)
     print(f"Committed {commit.oid}: {commit.commit_url}")
     return commit
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main, "training.publish")

@@ -2,15 +2,17 @@
 
 Usage::
 
+    python -m training.evaluate --model runs/release/model --data data/release/test.jsonl   # unless training did
     python -m training.ship --model runs/release/model [--data data/release/test.jsonl] [--force]
         [--gate-data data/release/dev.jsonl]   # also the backends' F1 gate: extract's default backend
     python -m training.ship --reevaluate --data data/release/test.jsonl   # the shipped weights as they are
 
 The weights go in as fp16 safetensors (half the size; loaded back as float32 on CPU), with the tokenizer, the label
 schema, the resolved training config and the training results beside them. A model replaces the shipped one only with
-a measured improvement: its test ``overall_f1`` must beat the shipped model's on the same test data, unless
-``--force``. The shipped fp16 weights are then evaluated on that test data (``--data``, by default what the
-candidate's ``eval_results.json`` names) and the model card is rendered from those results: results and card record
+a measured improvement: its test ``overall_f1`` (the results ``training.evaluate`` wrote, from the same working
+directory, or else those training wrote into the model folder) must beat the shipped model's on the same test data,
+unless ``--force``. The shipped fp16 weights are then evaluated on that test data (``--data``, by default what the
+candidate's results name) and the model card is rendered from those results: results and card record
 the sha256 of the weights they describe, and a test checks it. ``--reevaluate`` does only that last step, for the
 weights shipped now (after a change to decoding or evaluation, say).
 """
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,8 +28,8 @@ from pathlib import Path
 from inference.core.model_folder import DEFAULT_MODEL, EVAL_RESULTS_FILE, SHIPPED_FROM_CANDIDATE
 
 from .backend_gate import measure_gate
-from .cli import command_parser, setup_logging
-from .evaluate import evaluate_model
+from .cli import CommandError, check_model_folder, command_parser, run_command, setup_logging
+from .evaluate import evaluate_model, find_results, same_data, shown_path
 
 # The model code (torch, transformers) and the metric load in the functions that use them: --help answers at once.
 
@@ -38,28 +39,34 @@ SHIPPED_MODEL_ID = "newsextract default model"
 
 
 def read_test_results(model_dir: Path) -> dict:
-    path = model_dir / EVAL_RESULTS_FILE
+    """The candidate's test results: see :func:`training.evaluate.find_results`."""
+    return json.loads(find_results(model_dir).read_text(encoding="utf-8"))
+
+
+def read_shipped_results(out: Path) -> dict:
+    """The results recorded in the shipped folder (the ones its card shows)."""
+    path = out / EVAL_RESULTS_FILE
     if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing: evaluate the model on the test split first "
-                                "(python -m training.evaluate --model DIR --data TEST --output-dir DIR)")
+        raise FileNotFoundError(f"{path}: no such file; --reevaluate needs --data, or the shipped model's own "
+                                f"{EVAL_RESULTS_FILE} to name its test data")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
 def check_improvement(candidate: Path, shipped: Path) -> None:
     """Raise unless ``candidate`` scores a higher test ``overall_f1`` than ``shipped`` on the same test data."""
-    from .evaluation.span_metrics import flat_metrics
-
     new = read_test_results(candidate)
     if not (shipped / EVAL_RESULTS_FILE).is_file():
         return
-    old = read_test_results(shipped)
-    if new["meta"]["data"] != old["meta"]["data"]:
-        raise ValueError(f"the candidate was tested on {new['meta']['data']}, the shipped model on "
-                         f"{old['meta']['data']}: evaluate both on the same data")
+    old = read_shipped_results(shipped)
+    from .evaluation.span_metrics import flat_metrics
+
+    if not same_data(new["meta"]["data"], old["meta"]["data"]):
+        raise CommandError(f"the candidate was tested on {new['meta']['data']}, the shipped model on "
+                           f"{old['meta']['data']}: evaluate both on the same data")
     new_f1, old_f1 = (flat_metrics(r["scores"])["overall_f1"] for r in (new, old))
     if new_f1 <= old_f1:
-        raise ValueError(f"test overall_f1 {new_f1:.4f} does not beat the shipped model's {old_f1:.4f}; "
-                         "--force replaces it anyway")
+        raise CommandError(f"test overall_f1 {new_f1:.4f} does not beat the shipped model's {old_f1:.4f}; "
+                           "--force replaces it anyway")
     logger.info("test overall_f1 %.4f > %.4f (shipped)", new_f1, old_f1)
 
 
@@ -67,8 +74,8 @@ def check_test_data(data: Sequence[str | Path]) -> None:
     """Raise unless every test data path exists (checked before anything in the shipped folder changes)."""
     missing = [str(path) for path in data if not Path(path).exists()]
     if missing or not data:
-        raise FileNotFoundError(f"test data {', '.join(missing) or '(none given)'} not found from {Path.cwd()}; pass "
-                                "--data with the test split (python -m training.prepare_data writes "
+        raise FileNotFoundError(f"test data {', '.join(missing) or '(none given)'} not found from {Path.cwd()}; "
+                                "accepted: --data with the test split (python -m training.prepare_data writes "
                                 "data/release/test.jsonl)")
 
 
@@ -76,16 +83,15 @@ def record_results(out: str | Path, data: Sequence[str | Path]) -> dict:
     """Evaluate the weights in ``out`` on ``data``, write ``eval_results.{json,md}`` there and render its model card
     from them; returns the scores. Both files then name the sha256 of the weights they describe.
 
-    Example:
-        >>> scores = record_results("inference/default_model", ["data/release/test.jsonl"])  # doctest: +SKIP
+    Example::
+
+        scores = record_results("inference/default_model", ["data/release/test.jsonl"])
     """
     out = Path(out)
     check_test_data(data)
-    # Reports name the model as the user sees it: relative to the working directory when inside it.
-    shown = Path(os.path.relpath(out)) if out.resolve().is_relative_to(Path.cwd()) else out
     from .model_card import write_model_card
 
-    scores = evaluate_model(shown, data, out)
+    scores = evaluate_model(shown_path(out), [shown_path(path) for path in data], out)
     write_model_card(out, model_id=SHIPPED_MODEL_ID)
     return scores
 
@@ -95,11 +101,11 @@ def ship(model_dir: str | Path, out: str | Path = DEFAULT_MODEL, force: bool = F
     """Write ``model_dir`` as the packaged default model in ``out`` (fp16 weights), evaluate those weights on ``data``
     (default: the test data of the candidate's ``eval_results.json``) and render the card; returns ``out``.
 
-    Example:
-        >>> ship("runs/release/model")  # doctest: +SKIP
-        PosixPath('.../inference/default_model')
+    Example::
+
+        ship("runs/release/model")  # -> PosixPath('.../inference/default_model')
     """
-    model_dir, out = Path(model_dir), Path(out)
+    model_dir, out = check_model_folder(model_dir), Path(out)
     if not force:
         check_improvement(model_dir, out)
     data = list(data or read_test_results(model_dir)["meta"]["data"])
@@ -117,7 +123,7 @@ def ship(model_dir: str | Path, out: str | Path = DEFAULT_MODEL, force: bool = F
         if (model_dir / name).is_file():
             shutil.copy2(model_dir / name, out / name)
     record_results(out, data)
-    if gate_data:  # which backend extract runs by default: the fastest within 0.5 F1 of torch (backends.json)
+    if gate_data:  # which backend extract runs by default: the fastest within the F1 gate of torch (backends.json)
         measure_gate(out, gate_data)
     logger.info("shipped %s to %s", model_dir, out)
     return out
@@ -126,7 +132,8 @@ def ship(model_dir: str | Path, out: str | Path = DEFAULT_MODEL, force: bool = F
 def main(argv: list[str] | None = None) -> None:
     parser = command_parser("training.ship", __doc__)
     what = parser.add_mutually_exclusive_group(required=True)
-    what.add_argument("--model", help="Trained model folder with its test eval_results.json.")
+    what.add_argument("--model", help="Trained model folder, evaluated on the test data by training or by "
+                                      "training.evaluate from this working directory.")
     what.add_argument("--reevaluate", action="store_true",
                       help="Keep the shipped weights; evaluate them on --data again and render the card.")
     parser.add_argument("--data", nargs="+", default=None,
@@ -141,10 +148,11 @@ def main(argv: list[str] | None = None) -> None:
     options = parser.parse_args(argv)
     setup_logging()
     if options.reevaluate:
-        record_results(options.out, options.data or read_test_results(Path(options.out))["meta"]["data"])
+        out = check_model_folder(options.out, "--out")
+        record_results(out, options.data or read_shipped_results(out)["meta"]["data"])
     else:
         ship(options.model, options.out, options.force, options.data, options.gate_data)
 
 
 if __name__ == "__main__":
-    main()
+    run_command(main, "training.ship")

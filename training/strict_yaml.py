@@ -10,7 +10,7 @@ Example:
     Point(x=1, y=2)
     >>> build(Point, {"x": "1"}, "p")
     Traceback (most recent call last):
-    ValueError: p.x: got '1' (str); accepted: int
+    training.strict_yaml.ConfigError: p.x: got '1' (str); accepted: int
 """
 
 from __future__ import annotations
@@ -19,23 +19,50 @@ import dataclasses
 import types
 import typing
 from collections.abc import Collection
+from pathlib import Path
 from typing import Any
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """A config that cannot be used as written; the message names the file, the key and what is accepted."""
+
+
+def read_yaml(path: str | Path) -> Any:
+    """The YAML document in ``path`` (None for an empty file); a missing file or invalid YAML is an error naming
+    the file (and the line), where yaml's own message names neither.
+
+    Example:
+        >>> read_yaml("configs/missing.yaml")
+        Traceback (most recent call last):
+        FileNotFoundError: configs/missing.yaml: no such file; accepted: a YAML config file (see configs/)
+    """
+    if not Path(path).is_file():
+        what = "is a folder" if Path(path).is_dir() else "no such file"
+        raise FileNotFoundError(f"{path}: {what}; accepted: a YAML config file (see configs/)")
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+        raise ConfigError(f"{where}: invalid YAML: {getattr(error, 'problem', None) or error}") from None
 
 
 def check_keys(values: Any, accepted: Collection[str] | None, where: str) -> None:
-    """A ``ValueError`` naming ``where`` unless ``values`` is a mapping whose keys are all ``accepted`` (any keys when
-    that is None); the message lists the unknown keys and the accepted ones.
+    """A :class:`ConfigError` naming ``where`` unless ``values`` is a mapping whose keys are all ``accepted`` (any
+    keys when that is None); the message lists the unknown keys and the accepted ones.
 
     Example:
         >>> check_keys({"train": 1, "dve": 2}, ("train", "dev"), "data")
         Traceback (most recent call last):
-        ValueError: data: unknown key(s) ['dve']; accepted: train, dev
+        training.strict_yaml.ConfigError: data: unknown key(s) ['dve']; accepted: train, dev
     """
     if not isinstance(values, dict):
-        raise ValueError(f"{where}: expected a mapping of keys to values, got {type(values).__name__}")
+        raise ConfigError(f"{where}: expected a mapping of keys to values, got {type(values).__name__}")
     unknown = [key for key in values if accepted is not None and key not in accepted]
     if unknown:
-        raise ValueError(f"{where}: unknown key(s) {unknown}; accepted: {', '.join(accepted)}")
+        raise ConfigError(f"{where}: unknown key(s) {unknown}; accepted: {', '.join(accepted)}")
 
 
 def build(cls: type, values: Any, where: str):
@@ -43,7 +70,7 @@ def build(cls: type, values: Any, where: str):
     try:
         return cls(**values)
     except TypeError as error:  # a required field is missing
-        raise ValueError(f"{where}: {error}") from None
+        raise ConfigError(f"{where}: {error}") from None
 
 
 def check_fields(cls: type, values: Any, where: str) -> None:
@@ -56,12 +83,12 @@ def check_fields(cls: type, values: Any, where: str) -> None:
         wrong_bool = isinstance(value, bool) and bool not in accepted  # bool is an int subclass
         if accepted and (not isinstance(value, accepted) or wrong_bool):
             names = ", ".join(sorted({t.__name__ for t in accepted}))
-            raise ValueError(f"{where}.{key}: got {value!r} ({type(value).__name__}); accepted: {names}")
+            raise ConfigError(f"{where}.{key}: got {value!r} ({type(value).__name__}); accepted: {names}")
         item_types = _accepted_types(_item_hint(hints[key])) if isinstance(value, list) else ()
         wrong = [item for item in value if not isinstance(item, item_types)] if item_types else []
         if wrong:  # e.g. train: [1, 2], which would otherwise fail later, inside training
             names = " or ".join(sorted({t.__name__ for t in item_types}))
-            raise ValueError(f"{where}.{key}: got {value!r}; accepted: a list of {names} ({wrong[0]!r} is "
+            raise ConfigError(f"{where}.{key}: got {value!r}; accepted: a list of {names} ({wrong[0]!r} is "
                              f"{type(wrong[0]).__name__})")
 
 

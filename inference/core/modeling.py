@@ -28,7 +28,8 @@ from .schema import LabelSchema
 
 
 class EventClaimConfig(PretrainedConfig):
-    """Configuration: the encoder's own config (as a dict), the label lists of the three heads, the window size."""
+    """Configuration: the encoder's own config (as a dict), the label lists of the heads, the decodings, the window.
+    Defaults are the release recipe's (a test holds them equal to ``training.config``'s), but for the heads below."""
 
     model_type = "event-claim-extractor"
 
@@ -41,14 +42,14 @@ class EventClaimConfig(PretrainedConfig):
         entity_labels: list[str] | None = None,
         frame_labels: list[str] | None = None,
         event_conventions: list[str] | None = None,
-        argument_decoding: str = "tags",
-        claim_decoding: str = "linker",
+        argument_decoding: str | None = None,
+        claim_decoding: str | None = None,
         classifier_dropout: float = 0.1,
-        window: int = 256,
-        stride: int = 64,
+        window: int = 128,
+        stride: int = 24,
         trigger_threshold: float | None = None,
         argument_threshold: float | None = None,
-        event_tag_weight: float = 1.0,
+        event_tag_weight: float = 5.0,
         **kwargs,
     ) -> None:
         schema = LabelSchema.default()
@@ -62,21 +63,15 @@ class EventClaimConfig(PretrainedConfig):
         self.frame_labels = list(frame_labels or [])
         # The corpora whose trigger conventions get a trigger head each; the first is the one inference answers in.
         self.event_conventions = list(event_conventions or ["m2e2"])
-        if argument_decoding not in ARGUMENT_DECODINGS:
-            raise ValueError(f"argument_decoding={argument_decoding!r}; accepted: {', '.join(ARGUMENT_DECODINGS)}")
-        if argument_decoding == "entities" and not self.entity_labels:
-            raise ValueError("argument_decoding='entities' needs an entity head: give entity_labels")
+        # None: the release recipe's decoding where the model has the head it reads, else the one every model can run.
         # "tags": an argument is a run of the argument head's IOB2 tags; "entities": each entity mention of the
         # trigger's sentence takes the role (or none) that the argument head gives its words (inference/runtime/).
-        self.argument_decoding = argument_decoding
-        if claim_decoding not in CLAIM_DECODINGS:
-            raise ValueError(f"claim_decoding={claim_decoding!r}; accepted: {', '.join(CLAIM_DECODINGS)}")
-        if claim_decoding != "linker" and not self.frame_labels:
-            raise ValueError(f"claim_decoding={claim_decoding!r} needs a frame head: give frame_labels")
+        self.argument_decoding = argument_decoding or ("entities" if self.entity_labels else "tags")
         # "linker": the claim head's source and content spans join their nearest cue (inference/core/claim_linking.py);
         # "frames": each cue of the claim head gets the source and content the frame head tags for it;
         # "frame_linker": the claim head's spans join the cue whose frame tags them (else the nearest cue).
-        self.claim_decoding = claim_decoding
+        self.claim_decoding = claim_decoding or ("frame_linker" if self.frame_labels else "linker")
+        check_decodings(vars(self))
         self.classifier_dropout = classifier_dropout
         self.window, self.stride = window, stride  # how articles are cut at inference: as in training
         # P(not O) that makes a trigger / an argument; None: argmax (see training/calibration.py)
@@ -107,6 +102,28 @@ class EventClaimOutput(ModelOutput):
 
 ARGUMENT_DECODINGS = ("tags", "entities")
 CLAIM_DECODINGS = ("linker", "frames", "frame_linker")
+# The decodings that read a head not every model has: (setting, value) -> the setting that holds that head's labels.
+DECODING_HEADS = {("argument_decoding", "entities"): "entity_labels", ("claim_decoding", "frames"): "frame_labels",
+                  ("claim_decoding", "frame_linker"): "frame_labels"}
+HEADS = {"entity_labels": "an entity head: give entity_labels", "frame_labels": "a frame head: give frame_labels"}
+
+
+def check_decodings(settings: dict, names: dict[str, str] | None = None) -> None:
+    """The one place of the decoding rules: a ``ValueError`` unless ``settings`` name accepted decodings whose heads
+    are there (a head's labels empty or false: none); ``names`` says how the message calls each setting.
+
+    Example:
+        >>> check_decodings({"argument_decoding": "entities", "entity_labels": [], "claim_decoding": "linker"})
+        Traceback (most recent call last):
+        ValueError: argument_decoding='entities' needs an entity head: give entity_labels
+    """
+    names = {**HEADS, **(names or {})}
+    for key, accepted in (("argument_decoding", ARGUMENT_DECODINGS), ("claim_decoding", CLAIM_DECODINGS)):
+        if settings[key] not in accepted:
+            raise ValueError(f"{names.get(key, key)}={settings[key]!r}; accepted: {', '.join(accepted)}")
+    for (key, value), head in DECODING_HEADS.items():
+        if settings[key] == value and not settings[head]:
+            raise ValueError(f"{names.get(key, key)}={value!r} needs {names[head]}")
 
 # What encoder configs call the dropout on attention probabilities (BERT-likes, then DistilBERT and most newer ones).
 ATTENTION_DROPOUT_NAMES = ("attention_probs_dropout_prob", "attention_dropout")

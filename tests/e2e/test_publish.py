@@ -237,7 +237,8 @@ def test_card_has_every_section_filled(model_dir, tmp_path, evaluated):
         assert re.search(rf"^\| {re.escape(event_type)} \| .+ \| \".+\": trigger \*\*\w+\*\*", text, re.MULTILINE)
     for part in ("source", "cue", "content"):
         assert re.search(rf"^\| {part} \| .+ \| \".*\*\*.+\*\*.*\" \|$", text, re.MULTILINE)
-    assert "trained on `tests/fixtures/articles.jsonl`" in found["Training data"]
+    # the saved config's data paths are absolute (they load from anywhere): the card shows their names only
+    assert "trained on `articles.jsonl`" in found["Training data"]
     assert "learning_rate | 0.001" in found["Training procedure"] and "max_steps | 6" in found["Training procedure"]
     if evaluated:
         scores = json.loads((folder / "eval_results.json").read_text())["scores"]
@@ -403,7 +404,7 @@ def test_unpublishable_folders_are_refused_by_name(model_dir, tmp_path, monkeypa
     with pytest.raises(PublishError, match=re.escape(expected)) as error:
         publish(folder, repo_id)  # refused before anything is sent (HF_HUB_OFFLINE=1 would fail any request)
     assert TOKEN not in str(error.value)
-    with pytest.raises(SystemExit, match=re.escape(expected)):
+    with pytest.raises(PublishError, match=re.escape(expected)):  # python -m: one line, exit status 2 (run_command)
         main(["--model", str(folder), "--repo-id", repo_id, "--dry-run"])
 
 
