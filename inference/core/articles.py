@@ -74,14 +74,11 @@ class Argument:
 
 @dataclass
 class Event:
-    """A typed trigger with its arguments; ``claim`` (predictions only) is the index, in the article's claims, of the
-    claim whose content holds the trigger (None: the article asserts it itself)."""
-
     type: str
     trigger: Span
     arguments: list[Argument] = field(default_factory=list)
     score: float | None = None
-    claim: int | None = None
+    claim: int | None = None  # predictions: index of the claim whose content holds the trigger (None: the article's)
 
 
 @dataclass
@@ -251,12 +248,14 @@ def parse_json_lines(lines: Iterable[str], name: str | Path) -> Iterator[tuple[i
         [(1, {'text': 'x'}), (3, {'id': 2})]
     """
     for number, line in enumerate(lines, start=1):
+        if number == 1:
+            line = line.removeprefix("\ufeff")  # a UTF-8 byte order mark, as some editors write: no part of the JSON
         if not line.strip():
             continue
         try:
             data = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise DataError(f"invalid JSON: {error}", name, number) from None
+        except (ValueError, RecursionError) as error:  # bad JSON; an int of over 4,300 digits; nesting too deep
+            raise DataError(f"invalid JSON: {str(error)[:200]}", name, number) from None
         if not isinstance(data, dict):
             raise DataError(f"expected a JSON object, got {type(data).__name__}", name, number)
         yield number, data
@@ -265,8 +264,9 @@ def parse_json_lines(lines: Iterable[str], name: str | Path) -> Iterator[tuple[i
 def read_jsonl(path: str | Path) -> list[Article]:
     """Read articles from a JSON Lines file; errors name the file and line.
 
-    Example:
-        >>> articles = read_jsonl("data/release/dev.jsonl")  # doctest: +SKIP
+    Example::
+
+        articles = read_jsonl("data/release/dev.jsonl")
     """
     return [article for _, article in iter_articles(path)]
 
