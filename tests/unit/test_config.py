@@ -139,7 +139,7 @@ def test_data_paths_are_relative_to_the_config_file(tmp_path, monkeypatch):
     assert config.training["output_dir"] == "out", "the output folder stays relative to the working directory"
 
 
-def test_the_shipped_configs_name_data_that_is_there_from_any_working_directory(tmp_path, monkeypatch):
+def test_the_shipped_configs_data_paths_resolve_the_same_from_any_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     config = load_config(ROOT / "configs" / "tiny.yaml")
     assert config.data.train == [str(ROOT / "tests" / "fixtures" / "articles.jsonl")]
