@@ -5,42 +5,17 @@ same code the predictor uses.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from itertools import accumulate
 
 from .articles import Claim, Span
+from .sentences import same_sentence
 
 
 def char_gap(a: Span, b: Span) -> int:
     """Characters between two spans (0 when they touch or overlap)."""
     return max(b.start - a.end, a.start - b.end, 0)
-
-
-# A sentence ends at . ! ? (or a line break) followed by space and a capital, digit or opening quote. A heuristic: an
-# abbreviation before a name ("Mr. Smith") also ends one; sentence splitters that know better need models or data.
-SENTENCE_BREAK = re.compile(r"""(?<=[.!?])["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])|\n\s*""")
-
-
-def sentence_starts(text: str) -> list[int]:
-    r"""Character offsets where a sentence starts, the first one (0) left out.
-
-    Example:
-        >>> sentence_starts('He left. "We won," she said.\nThen rain.')
-        [9, 29]
-    """
-    return [match.end() for match in SENTENCE_BREAK.finditer(text)]
-
-
-def same_sentence(a: Span, b: Span, starts: Sequence[int]) -> bool:
-    """Whether two spans start in the same sentence (``starts`` from :func:`sentence_starts`).
-
-    Example:
-        >>> same_sentence(Span(0, 2), Span(3, 7), [9]), same_sentence(Span(0, 2), Span(10, 12), [9])
-        (True, False)
-    """
-    return bisect_right(starts, a.start) == bisect_right(starts, b.start)
 
 
 def link_claims(sources: Sequence[Span], cues: Sequence[Span], contents: Sequence[Span],

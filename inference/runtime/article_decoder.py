@@ -18,11 +18,10 @@ from ..core.claim_linking import (
     claim_of_events,
     frame_claims,
     link_claims,
-    same_sentence,
-    sentence_starts,
 )
 from ..core.decoding import allowed_transitions, best_bio_tags, entity_arguments, role_columns
 from ..core.modeling import EventClaimConfig
+from ..core.sentences import same_sentence, sentence_starts
 from .window_runner import ArticleState, Tagged, Thresholds
 
 

@@ -59,8 +59,8 @@ def test_no_triggers_means_no_events_and_claims_are_still_found(predictor):
 
 def test_a_list_of_texts_takes_a_list_of_lists(predictor):
     second = "Protesters marched in Paris."
-    results = extract([TEXT, second], model=predictor,
-                      triggers=[[given(TEXT, "killed", "Life:Die")], [given(second, "marched", "Conflict:Demonstrate")]])
+    triggers = [[given(TEXT, "killed", "Life:Die")], [given(second, "marched", "Conflict:Demonstrate")]]
+    results = extract([TEXT, second], model=predictor, triggers=triggers)
     assert [[e.trigger.text for e in r.events] for r in results] == [["killed"], ["marched"]]
     alone = extract(second, model=predictor, triggers=[given(second, "marched", "Conflict:Demonstrate")])
     assert alone == results[1]

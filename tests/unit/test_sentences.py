@@ -9,7 +9,7 @@ from inference.core.sentences import sentence_starts
 
 def sentences(text: str) -> list[str]:
     bounds = [0, *sentence_starts(text), len(text)]
-    return [text[a:b].strip() for a, b in zip(bounds, bounds[1:])]
+    return [text[a:b].strip() for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 @pytest.mark.parametrize("text, expected", [
