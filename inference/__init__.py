@@ -3,9 +3,10 @@ article format, the label schema, alignment, the model and the predictor).
 
 Names are imported on first use (PEP 562), so ``python -m inference --help`` answers without loading torch.
 
-Example:
-    >>> from inference import extract
-    >>> extract("Police said two people died.").to_dict()  # doctest: +SKIP
+Example::
+
+    from inference import extract
+    extract("Police said two people died.").to_dict()
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 from pathlib import Path
 
@@ -22,17 +24,61 @@ from inference.core.modeling import EventClaimConfig, EventClaimModel  # noqa: E
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
+TIERS = ("unit", "model", "e2e")  # the folders under tests/, each a marker (pytest -m unit): see pyproject's markers
+
+
+OPT_IN = ("slow", "gpu")  # markers whose tests run only when -m names them
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark each test with its tier, the folder it is in (a doctest of the package code is a unit test), and leave out
+    the slow and gpu tests unless ``-m`` names them: ``-m unit`` is the fast unit tests, ``-m slow`` the slow ones."""
+    named = config.getoption("markexpr") or ""
+    kept, left_out = [], []
+    for item in items:
+        parts = item.path.relative_to(ROOT / "tests").parts if item.path.is_relative_to(ROOT / "tests") else ()
+        item.add_marker(parts[0] if len(parts) > 1 and parts[0] in TIERS else "unit")
+        opted_out = any(item.get_closest_marker(name) and name not in named for name in OPT_IN)
+        (left_out if opted_out else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
+@pytest.fixture(autouse=True)
+def no_process_left_behind():
+    """A test that leaves a process of its own running fails, and the process is killed: a worker left asleep on a
+    port can hang the next run (tests/processes.py runs commands so that none is)."""
+    import psutil
+
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    yield
+    started = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
+    _, left = psutil.wait_procs(started, timeout=2)  # a pool's workers may still be on their way out
+    if left:
+        names = []
+        for process in left:
+            with contextlib.suppress(psutil.Error):
+                names.append(" ".join(process.cmdline()[:4]))
+                process.kill()
+        pytest.fail(f"the test left {len(left)} process(es) running, now killed: {names}")
+
+
+@functools.cache
+def load_tokenizer():
+    """The real MiniLM tokenizer, offline and loaded once: the tests' and the doctests' (conftest.py at the root)."""
+    try:
+        source = resolve_backbone("all-MiniLM-L6-v2")
+    except ImportError:  # a GPU machine with no registry: the 88 MB backbone package cannot travel there
+        from inference.core.model_folder import DEFAULT_MODEL
+
+        source = DEFAULT_MODEL  # the shipped model keeps MiniLM's tokenizer, the same vocabulary
+    return AutoTokenizer.from_pretrained(source)
 
 
 @pytest.fixture(scope="session")
 def tokenizer():
-    try:
-        source = resolve_backbone("all-MiniLM-L6-v2")
-    except ImportError:  # a GPU machine with no registry: the 88 MB backbone package cannot travel there
-        from inference.interface.api import DEFAULT_MODEL
-
-        source = DEFAULT_MODEL  # the shipped model keeps MiniLM's tokenizer, the same vocabulary
-    return AutoTokenizer.from_pretrained(source)
+    return load_tokenizer()
 
 
 def make_tiny_model(tokenizer, seed: int = 0, window: int = 32, stride: int = 8, **config) -> EventClaimModel:

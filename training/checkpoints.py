@@ -22,7 +22,7 @@ def checkpoint_problem(folder: str | Path) -> str | None:
     ``trainer_state.json`` reads as JSON and its weights are there. ``get_last_checkpoint`` only looks at folder names.
 
     Example:
-        >>> checkpoint_problem("runs/release/checkpoint-600")  # doctest: +SKIP
+        >>> checkpoint_problem("runs/killed/checkpoint-600")
         'no trainer_state.json (the save was cut short)'
     """
     folder = Path(folder)
@@ -42,9 +42,9 @@ def last_complete_checkpoint(output_dir: str | Path) -> str | None:
     """The newest ``checkpoint-N`` folder of ``output_dir`` that is complete (see :func:`checkpoint_problem`), or
     None when there is none; every newer one skipped is logged with the reason.
 
-    Example:
-        >>> last_complete_checkpoint("runs/release")  # doctest: +SKIP
-        'runs/release/checkpoint-400'
+    Example::
+
+        last_complete_checkpoint("runs/release")  # -> 'runs/release/checkpoint-400'
     """
     if not Path(output_dir).is_dir():
         return None

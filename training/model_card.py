@@ -145,10 +145,10 @@ def _evaluation(evaluation: dict[str, Any] | None) -> tuple[list[dict[str, Any]]
 def render_model_card(model_dir: str | Path, model_id: str | None = None) -> ModelCard:
     """The model card of ``model_dir`` (a saved model folder), titled ``model_id`` (default: the run's folder name).
 
-    Example:
-        >>> card = render_model_card("runs/release/model", model_id="org/news-extractor")  # doctest: +SKIP
-        >>> card.data.eval_results[0].metric_name  # doctest: +SKIP
-        'Trigger identification exact F1'
+    Example::
+
+        card = render_model_card("runs/release/model", model_id="org/news-extractor")
+        card.data.eval_results[0].metric_name  # -> 'Trigger identification exact F1'
     """
     model_dir = Path(model_dir)
     model_id = model_id or model_dir.resolve().parent.name
@@ -204,9 +204,9 @@ def render_model_card(model_dir: str | Path, model_id: str | None = None) -> Mod
 def write_model_card(model_dir: str | Path, model_id: str | None = None) -> Path:
     """Render ``README.md`` in ``model_dir``; returns its path.
 
-    Example:
-        >>> write_model_card("runs/release/model")  # doctest: +SKIP
-        PosixPath('runs/release/model/README.md')
+    Example::
+
+        write_model_card("runs/release/model")  # -> PosixPath('runs/release/model/README.md')
     """
     path = Path(model_dir) / CARD_FILE
     render_model_card(model_dir, model_id).save(path)

@@ -106,9 +106,10 @@ class ExtractionTrainer(Trainer):
         does: its allow-list of files (no checkpoints, no pickles) and this project's card. The Trainer's own push
         would upload ``output_dir`` with the pickled training arguments. Always blocking; other processes return None.
 
-        Example:
-            >>> trainer.push_to_hub(revision="v1")  # doctest: +SKIP
-            CommitInfo(commit_url='https://huggingface.co/org/news-extractor/commit/...', ...)
+        Example::
+
+            trainer.push_to_hub(revision="v1")
+            # -> CommitInfo(commit_url='https://huggingface.co/org/news-extractor/commit/...', ...)
         """
         if not self.is_world_process_zero():
             return None

@@ -61,7 +61,7 @@ def tokenize_texts(tokenizer, texts: Sequence[str]) -> list[TokenizedText]:
     a batch on all cores.
 
     Example:
-        >>> tokenize_texts(tokenizer, ["He said no."])[0].offsets  # doctest: +SKIP
+        >>> tokenize_texts(tokenizer, ["He said no."])[0].offsets
         [(0, 2), (3, 7), (8, 10), (10, 11)]
     """
     if not getattr(tokenizer, "is_fast", False):
@@ -107,7 +107,7 @@ def tokenize_text(tokenizer, text: str) -> TokenizedText:
     """Tokenize one whole text with character offsets (see :func:`tokenize_texts`).
 
     Example:
-        >>> tokenize_text(tokenizer, "He said no.").offsets  # doctest: +SKIP
+        >>> tokenize_text(tokenizer, "He said no.").offsets
         [(0, 2), (3, 7), (8, 10), (10, 11)]
     """
     return tokenize_texts(tokenizer, [text])[0]
@@ -178,8 +178,8 @@ def spans_to_word_tags(tokens: TokenizedText, spans: Sequence[tuple[Span, str]])
     inside a word or covered no token (the first are widened to whole words, the second cannot be tagged).
 
     Example:
-        >>> tokens = tokenize_text(tokenizer, "He said no.")  # doctest: +SKIP
-        >>> spans_to_word_tags(tokens, [(Span(3, 7), "cue")])  # doctest: +SKIP
+        >>> tokens = tokenize_text(tokenizer, "He said no.")
+        >>> spans_to_word_tags(tokens, [(Span(3, 7), "cue")])
         (['O', 'B-cue', 'O', 'O'], 0)
     """
     starts = [s for s, _ in tokens.offsets]

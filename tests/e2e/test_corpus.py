@@ -1,10 +1,10 @@
 """``python -m inference.corpus`` on a tiny random model: order, offsets, two processes, resuming after a kill, Parquet,
-errors."""
+errors. A kill (``STOP_AFTER``) and torchrun need a process of their own; every other run calls the command's ``main``
+in this one, which is what ``python -m`` runs, without its seconds of imports."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,25 +14,33 @@ import pyarrow.parquet as pq
 import pytest
 
 from inference import Predictor, extract
-from inference.corpus import STOP_AFTER
-from tests.conftest import FIXTURES, ROOT, without_scores
-
-TORCHRUN = (sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29563")
+from inference.corpus import STOP_AFTER, main
+from tests.conftest import FIXTURES, without_scores
+from tests.processes import TORCHRUN, command_env, run_command
 
 
 def run(*args: str, check: bool = True, stop_after: int | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    if stop_after is not None:
-        env[STOP_AFTER] = str(stop_after)
-    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    if check:
-        assert result.returncode == 0, result.stderr[-4000:]
-    return result
+    """``args`` as a process of its own; ``stop_after``: every process exits after that many chunks, as if killed."""
+    env = command_env() if stop_after is None else command_env(**{STOP_AFTER: str(stop_after)})
+    return run_command(*args, check=check, env=env)
 
 
-def corpus_command(source: Path, output: Path, model: Path, *extra: str) -> tuple[str, ...]:
-    return ("-m", "inference.corpus", "--input", str(source), "--output", str(output), "--model", str(model),
-            "--chunk-size", "2", *extra)
+def corpus(capsys, *args: str) -> tuple[int, str]:
+    """``python -m inference.corpus ARGS`` in this process: its exit status and what it wrote to stderr."""
+    capsys.readouterr()
+    try:
+        main(list(args))
+        status = 0
+    except SystemExit as exit:
+        status = exit.code
+    return status, capsys.readouterr().err
+
+
+MODULE = ("-m", "inference.corpus")
+
+
+def corpus_args(source: Path, output: Path, model: Path, *extra: str) -> tuple[str, ...]:
+    return ("--input", str(source), "--output", str(output), "--model", str(model), "--chunk-size", "2", *extra)
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -56,17 +64,17 @@ def ids(rows) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory, rows) -> Path:
+def news(tmp_path_factory, rows) -> Path:
     path = tmp_path_factory.mktemp("corpus") / "news.jsonl"
     path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
     return path
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory, corpus, tiny_model_dir) -> Path:
+def reference(tmp_path_factory, news, tiny_model_dir) -> Path:
     """The output of an uninterrupted one-process run."""
     output = tmp_path_factory.mktemp("reference") / "out.jsonl"
-    run(sys.executable, *corpus_command(corpus, output, tiny_model_dir))
+    main(list(corpus_args(news, output, tiny_model_dir)))
     return output
 
 
@@ -92,10 +100,10 @@ def test_one_process_output_is_extract_in_input_order(reference, rows, ids, tiny
     assert [{k: v for k, v in r.items() if k != "id"} for r in results] == expected
 
 
-def test_two_processes_killed_then_resumed_equal_one_process(tmp_path, corpus, reference, ids, tiny_model_dir):
+def test_two_processes_killed_then_resumed_equal_one_process(tmp_path, capsys, news, reference, ids, tiny_model_dir):
     output = tmp_path / "out.jsonl"
-    command = corpus_command(corpus, output, tiny_model_dir)
-    killed = run(*TORCHRUN, *command, stop_after=1, check=False)
+    command = corpus_args(news, output, tiny_model_dir)
+    killed = run(*TORCHRUN, *MODULE, *command, stop_after=1, check=False)
     assert killed.returncode != 0 and not output.exists()
     parts = output.with_name("out.jsonl.parts")
     names = sorted(p.name for p in parts.glob("part-*.jsonl"))
@@ -103,20 +111,20 @@ def test_two_processes_killed_then_resumed_equal_one_process(tmp_path, corpus, r
     # Contiguous shards of 6 and 5 rows, one chunk of 2 written by each process.
     assert [[r["id"] for r in read_jsonl(parts / name)] for name in names] == [ids[0:2], ids[6:8]]
 
-    refused = run(sys.executable, *command, check=False)  # resuming with one process would mix up the shards
-    assert refused.returncode == 2
-    assert "processes=2" in refused.stderr and "--num_processes 2" in refused.stderr
-    assert f"delete {parts}" in refused.stderr
+    status, stderr = corpus(capsys, *command)  # resuming with one process would mix up the shards
+    assert status == 2
+    assert "processes=2" in stderr and "--num_processes 2" in stderr
+    assert f"delete {parts}" in stderr
 
-    run(*TORCHRUN, *command)
+    run(*TORCHRUN, *MODULE, *command)
     assert output.read_text(encoding="utf-8") == reference.read_text(encoding="utf-8")
     assert not parts.exists()
 
 
-def test_resume_after_a_kill_keeps_what_was_written(tmp_path, corpus, reference, ids, tiny_model_dir):
+def test_resume_after_a_kill_keeps_what_was_written(tmp_path, capsys, news, reference, ids, tiny_model_dir):
     output = tmp_path / "out.jsonl"
-    command = (sys.executable, *corpus_command(corpus, output, tiny_model_dir))
-    killed = run(*command, stop_after=2, check=False)
+    command = corpus_args(news, output, tiny_model_dir)
+    killed = run(sys.executable, *MODULE, *command, stop_after=2, check=False)
     assert killed.returncode == 3 and not output.exists()
     part = tmp_path / "out.jsonl.parts" / "part-00000-of-00001.jsonl"
     lines = part.read_text(encoding="utf-8").splitlines()
@@ -126,73 +134,72 @@ def test_resume_after_a_kill_keeps_what_was_written(tmp_path, corpus, reference,
     lines[0] = json.dumps({**json.loads(lines[0]), "events": "kept"})
     part.write_text("\n".join(lines) + "\n" + lines[1][:25], encoding="utf-8")
 
-    run(*command)
+    assert corpus(capsys, *command)[0] == 0
     results, expected = read_jsonl(output), read_jsonl(reference)
     assert [r["id"] for r in results] == ids, "nothing lost, nothing repeated"
     assert results[0]["events"] == "kept"
     assert results[1:] == expected[1:]
 
 
-def test_resume_onto_an_edited_row_is_refused_naming_it(tmp_path, rows, ids, tiny_model_dir):
+def test_resume_onto_an_edited_row_is_refused_naming_it(tmp_path, capsys, rows, ids, tiny_model_dir):
     source, output = tmp_path / "news.jsonl", tmp_path / "out.jsonl"
     source.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
-    command = (sys.executable, *corpus_command(source, output, tiny_model_dir))
-    assert run(*command, stop_after=2, check=False).returncode == 3  # rows 0-3 done
+    command = corpus_args(source, output, tiny_model_dir)
+    assert run(sys.executable, *MODULE, *command, stop_after=2, check=False).returncode == 3  # rows 0-3 done
     edited = [*rows[:1], {**rows[1], "text": "Police said two people were killed."}, *rows[2:]]  # same id, new text
     source.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in edited), encoding="utf-8")
-    refused = run(*command, check=False)
-    assert refused.returncode == 2 and "Traceback" not in refused.stderr
-    assert f"row 1 of {source} (id {ids[1]!r}) has changed since its results were written" in refused.stderr
-    assert f"delete {output}.parts" in refused.stderr
+    status, stderr = corpus(capsys, *command)
+    assert status == 2
+    assert f"row 1 of {source} (id {ids[1]!r}) has changed since its results were written" in stderr
+    assert f"delete {output}.parts" in stderr
 
 
-def test_bad_json_line_in_the_input_names_file_and_line(tmp_path, tiny_model_dir):
+def test_bad_json_line_in_the_input_names_file_and_line(tmp_path, capsys, tiny_model_dir):
     source = tmp_path / "news.jsonl"
     source.write_text('{"id": "a", "text": "Police said two people died."}\n{"id": "b", "text": "cut short\n')
-    result = run(sys.executable, *corpus_command(source, tmp_path / "out.jsonl", tiny_model_dir), check=False)
-    assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1].startswith(
-        f"python -m inference.corpus: error: {source}:2: invalid JSON: ")
+    status, stderr = corpus(capsys, *corpus_args(source, tmp_path / "out.jsonl", tiny_model_dir))
+    assert status == 2
+    assert stderr.strip().splitlines()[-1].startswith(f"python -m inference.corpus: error: {source}:2: invalid JSON: ")
 
 
-def test_parquet_in_and_out(tmp_path, rows, reference, tiny_model_dir):
+def test_parquet_in_and_out(tmp_path, capsys, rows, reference, tiny_model_dir):
     source, output = tmp_path / "news.parquet", tmp_path / "out.parquet"
     pq.write_table(pa.Table.from_pylist(rows), source)
-    run(sys.executable, *corpus_command(source, output, tiny_model_dir))
+    assert corpus(capsys, *corpus_args(source, output, tiny_model_dir))[0] == 0
     assert pq.read_table(output).to_pylist() == read_jsonl(reference)
     events = pq.read_schema(output).field("events").type
     assert pa.types.is_list(events) and events.value_type.field("trigger").type.names == ["start", "end", "text"]
 
 
-def test_missing_text_column_names_the_columns_found(tmp_path, tiny_model_dir):
+def test_missing_text_column_names_the_columns_found(tmp_path, capsys, tiny_model_dir):
     source = tmp_path / "news.jsonl"
     source.write_text(json.dumps({"id": "a", "body": "Police said two people died."}) + "\n")
-    result = run(sys.executable, *corpus_command(source, tmp_path / "out.jsonl", tiny_model_dir), check=False)
-    assert result.returncode == 2
-    assert "no column 'text'" in result.stderr and "columns found: id, body" in result.stderr
-    assert "--text-column" in result.stderr
+    status, stderr = corpus(capsys, *corpus_args(source, tmp_path / "out.jsonl", tiny_model_dir))
+    assert status == 2
+    assert "no column 'text'" in stderr and "columns found: id, body" in stderr
+    assert "--text-column" in stderr
 
 
-def test_an_existing_output_is_kept_unless_overwrite(tmp_path, tiny_model_dir):
+def test_an_existing_output_is_kept_unless_overwrite(tmp_path, capsys, tiny_model_dir):
     source, output = tmp_path / "news.jsonl", tmp_path / "out.jsonl"
     source.write_text(json.dumps({"id": "a", "text": "Police said two people died."}) + "\n")
     output.write_text("old\n")
-    refused = run(sys.executable, *corpus_command(source, output, tiny_model_dir), check=False)
-    assert refused.returncode == 2 and "--overwrite" in refused.stderr
+    status, stderr = corpus(capsys, *corpus_args(source, output, tiny_model_dir))
+    assert status == 2 and "--overwrite" in stderr
     assert output.read_text() == "old\n"
-    run(sys.executable, *corpus_command(source, output, tiny_model_dir, "--overwrite"))
+    assert corpus(capsys, *corpus_args(source, output, tiny_model_dir, "--overwrite"))[0] == 0
     assert [r["id"] for r in read_jsonl(output)] == ["a"]
 
 
-def test_onnx_backend_and_a_resume_that_keeps_to_it(tmp_path, corpus, reference, tiny_model_dir, monkeypatch):
+def test_onnx_backend_and_a_resume_that_keeps_to_it(tmp_path, capsys, news, reference, tiny_model_dir, monkeypatch):
     pytest.importorskip("onnxruntime", reason='backend="onnx" is optional: pip install -e ".[onnx]"')
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the exported graph goes there, not to ~/.cache
     output = tmp_path / "out.jsonl"
-    command = (sys.executable, *corpus_command(corpus, output, tiny_model_dir))
-    killed = run(*command, "--backend", "onnx", stop_after=1, check=False)
+    command = corpus_args(news, output, tiny_model_dir)
+    killed = run(sys.executable, *MODULE, *command, "--backend", "onnx", stop_after=1, check=False)
     assert killed.returncode == 3 and list((tmp_path / "cache").rglob("*.onnx"))
-    refused = run(*command, check=False)  # half the rows from one backend, half from another: no
-    assert refused.returncode == 2 and "backend='onnx'" in refused.stderr
+    status, stderr = corpus(capsys, *command)  # half the rows from one backend, half from another: no
+    assert status == 2 and "backend='onnx'" in stderr
 
-    run(*command, "--backend", "onnx")
+    assert corpus(capsys, *command, "--backend", "onnx")[0] == 0
     assert without_scores(read_jsonl(output)) == without_scores(read_jsonl(reference))  # fp32: the torch results

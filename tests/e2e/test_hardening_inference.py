@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import subprocess
 import sys
 
 import pytest
@@ -18,6 +17,7 @@ from inference.interface import api
 from inference.interface.api import extract, load_predictor
 from inference.runtime.backends import default_backend
 from tests.conftest import ROOT
+from tests.processes import run_command
 
 TEXT = "Police said on Monday that two people were killed in Gaza. Witnesses told AFP the jets hit the city."
 
@@ -136,9 +136,7 @@ def test_cli_unreadable_input(tmp_path, capsys, tiny_model_dir, make, message):
 
 
 def _imported_by_help(module: str) -> tuple[str, set[str]]:
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", module, "--help"], capture_output=True,
-                            text=True, cwd=ROOT, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
+    result = run_command(sys.executable, "-X", "importtime", "-m", module, "--help", timeout=120)
     return result.stdout, {line.split("|")[-1].strip() for line in result.stderr.splitlines()
                            if line.startswith("import time")}
 

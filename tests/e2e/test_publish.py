@@ -33,6 +33,7 @@ from inference import Predictor, extract
 from inference.core.schema import LabelSchema
 from inference.runtime.hub import resolve_model_dir
 from tests.conftest import ROOT, make_tiny_model
+from tests.processes import run_command
 from training.config import load_config
 from training.model_card import EVENT_EXAMPLES, render_model_card, write_model_card
 from training.publish import PublishError, collect_uploads, main, publish
@@ -202,10 +203,8 @@ def published(hub, model_dir) -> subprocess.CompletedProcess:
     """The CLI run as a user runs it: HF_ENDPOINT and HF_TOKEN in the environment."""
     env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_TOKEN": TOKEN, "HF_HUB_OFFLINE": "0",
            "HF_HUB_DISABLE_TELEMETRY": "1", "PYTHONPATH": str(ROOT)}
-    result = subprocess.run([sys.executable, "-m", "training.publish", "--model", str(model_dir), "--repo-id", REPO,
-                             "--private"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return result
+    return run_command(sys.executable, "-m", "training.publish", "--model", str(model_dir), "--repo-id", REPO,
+                       "--private", env=env)
 
 
 def sections(text: str) -> dict[str, str]:

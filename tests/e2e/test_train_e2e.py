@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -16,36 +15,38 @@ from huggingface_hub import ModelCard
 from safetensors.torch import load_file
 
 from tests.conftest import FIXTURES, ROOT
+from tests.processes import TORCHRUN, run_command
 from training.config import load_config
+from training.evaluate import main as evaluate_main
 
 TASKS = {"trigger_identification", "trigger_classification", "argument_classification",
          "claim_source", "claim_cue", "claim_content"}
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-4000:]
-    return result
-
-
-def tiny_config(tmp_path: Path, model_dir: Path, name: str, **training) -> Path:
+def tiny_config(folder: Path, model_dir: Path, name: str, **training) -> Path:
+    """configs/tiny.yaml on the tiny random model in ``model_dir``, training into ``folder/name``."""
     config = yaml.safe_load((ROOT / "configs" / "tiny.yaml").read_text())
-    train_file = tmp_path / "train.jsonl"
+    train_file = folder / "train.jsonl"
     if not train_file.exists():  # the fixtures four times over: enough windows for several full batches
         lines = (FIXTURES / "articles.jsonl").read_text().splitlines()
         rows = [{**json.loads(line), "id": f"{json.loads(line)['id']}-{i}"} for i in range(4) for line in lines]
         train_file.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    config["data"]["train"] = [str(train_file)]
+    config["data"].update(train=[str(train_file)], dev=[str(FIXTURES / "articles.jsonl")],
+                          test=[str(FIXTURES / "articles.jsonl")])
     config["model"]["model_name_or_path"] = str(model_dir)
-    config["training"].update(output_dir=str(tmp_path / name), **training)
-    path = tmp_path / f"{name}.yaml"
+    config["training"].update(output_dir=str(folder / name), **training)
+    path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
 
 
-def weights(run_dir: Path) -> dict[str, torch.Tensor]:
-    return load_file(run_dir / "model" / "model.safetensors")
+def train(*launcher: str, config: Path, resume: bool = False) -> subprocess.CompletedProcess:
+    return run_command(*launcher, "-m", "training.train", "--config", str(config), *(["--resume"] if resume else []))
+
+
+def step_6(run_dir: Path) -> dict[str, torch.Tensor]:
+    """The weights after the last of the tiny config's 6 steps (the model folder holds the best checkpoint's)."""
+    return load_file(run_dir / "checkpoint-6" / "model.safetensors")
 
 
 def assert_same_weights(a: dict, b: dict, atol: float) -> None:
@@ -54,10 +55,17 @@ def assert_same_weights(a: dict, b: dict, atol: float) -> None:
     assert worst <= atol, f"largest weight difference {worst}"
 
 
-def test_train_then_evaluate(tmp_path, tiny_model_dir):
-    config = tiny_config(tmp_path, tiny_model_dir, "run")
-    run(sys.executable, "-m", "training.train", "--config", str(config))
-    model_dir = tmp_path / "run" / "model"
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, tiny_model_dir) -> Path:
+    """One run of the tiny config in one process (dev evaluation and a checkpoint at steps 3 and 6), shared: the
+    other tests resume it and train it again in two processes."""
+    folder = tmp_path_factory.mktemp("train")
+    train(sys.executable, config=tiny_config(folder, tiny_model_dir, "run"))
+    return folder
+
+
+def test_train_then_evaluate(trained, tmp_path, capsys):
+    model_dir = trained / "run" / "model"
     for name in ("model.safetensors", "config.json", "tokenizer.json", "schema.json", "training_config.yaml",
                  "train_results.json", "eval_results.json", "eval_results.md", "README.md"):
         assert (model_dir / name).is_file(), name
@@ -65,7 +73,7 @@ def test_train_then_evaluate(tmp_path, tiny_model_dir):
     assert json.loads((model_dir / "train_results.json").read_text())["train_tokens_per_second"] > 0
     resolved = load_config(model_dir / "training_config.yaml")  # the saved config is complete and reads back
     assert resolved.training["metric_for_best_model"] == "overall_f1" and resolved.data.max_length == 32
-    state = json.loads((tmp_path / "run" / "checkpoint-6" / "trainer_state.json").read_text())
+    state = json.loads((trained / "run" / "checkpoint-6" / "trainer_state.json").read_text())
     assert [h["step"] for h in state["log_history"] if "eval_overall_f1" in h] == [3, 6]  # span F1 on dev
     assert state["best_model_checkpoint"] is not None
 
@@ -78,9 +86,9 @@ def test_train_then_evaluate(tmp_path, tiny_model_dir):
     assert reported["Claim cue exact F1"] == round(100 * test_scores["claim_cue"]["exact"]["f1"], 1)
     assert f"| Claim cue | {100 * test_scores['claim_cue']['exact']['precision']:.1f} |" in card.text
 
-    out = tmp_path / "eval"
-    run(sys.executable, "-m", "training.evaluate", "--model", str(model_dir), "--data",
-        str(FIXTURES / "articles.jsonl"), "--out", str(out), "--predictions")
+    out = tmp_path / "eval"  # python -m training.evaluate, in this process
+    evaluate_main(["--model", str(model_dir), "--data", str(FIXTURES / "articles.jsonl"), "--out", str(out),
+                   "--predictions"])
     scores = json.loads((out / "eval_results.json").read_text())
     assert TASKS <= set(scores["scores"])
     for task in TASKS:
@@ -92,41 +100,35 @@ def test_train_then_evaluate(tmp_path, tiny_model_dir):
         assert heading in markdown
 
 
-def test_resume_gives_the_same_model(tmp_path, tiny_model_dir):
-    config = tiny_config(tmp_path, tiny_model_dir, "full", load_best_model_at_end=False)
-    run(sys.executable, "-m", "training.train", "--config", str(config))
-    resumed = tmp_path / "resumed"
-    shutil.copytree(tmp_path / "full", resumed)
-    # checkpoint-6 as a kill mid-save leaves it: weights and optimizer written, the trainer state not yet
+def test_resume_gives_the_same_model(trained, tiny_model_dir):
+    resumed = trained / "resumed"
+    shutil.copytree(trained / "run", resumed)
+    # checkpoint-6 as a kill mid-save leaves it: weights and optimizer written, the trainer state not yet. Its weights
+    # are step 3's, so only steps 4 to 6 run again and saved make them step 6's.
     for file in (resumed / "checkpoint-6").iterdir():
         if file.name not in ("config.json", "model.safetensors", "optimizer.pt"):
             file.unlink()
+    shutil.copy(resumed / "checkpoint-3" / "model.safetensors", resumed / "checkpoint-6" / "model.safetensors")
     shutil.rmtree(resumed / "model")
-    config = tiny_config(tmp_path, tiny_model_dir, "resumed", load_best_model_at_end=False)
-    result = run(sys.executable, "-m", "training.train", "--config", str(config), "--resume")
+    result = train(sys.executable, config=tiny_config(trained, tiny_model_dir, "resumed"), resume=True)
     assert "skipping " + str(resumed / "checkpoint-6") + ": no trainer_state.json" in result.stderr
     assert "resuming from " + str(resumed / "checkpoint-3") in result.stderr
-    assert_same_weights(weights(tmp_path / "full"), weights(resumed), atol=1e-6)
+    assert_same_weights(step_6(trained / "run"), step_6(resumed), atol=1e-6)
 
 
-def test_two_process_data_parallel_equals_one_process(tmp_path, tiny_model_dir):
-    """Two gloo processes with 2 windows each take the same steps as one process with 4 windows."""
-    common = {"load_best_model_at_end": False, "eval_strategy": "no", "save_strategy": "no", "max_steps": 5}
-    one = tiny_config(tmp_path, tiny_model_dir, "one", per_device_train_batch_size=4, **common)
-    two = tiny_config(tmp_path, tiny_model_dir, "two", per_device_train_batch_size=2, **common)
-    run(sys.executable, "-m", "training.train", "--config", str(one))
-    run(sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
-        "-m", "training.train", "--config", str(two))
-    before = load_file(tiny_model_dir / "model.safetensors")
-    after = weights(tmp_path / "one")
+def test_two_process_data_parallel_equals_one_process(trained, tiny_model_dir):
+    """Two gloo processes with 2 windows each take the same steps as one process with 4 windows, evaluating and
+    saving as it does."""
+    train(*TORCHRUN, config=tiny_config(trained, tiny_model_dir, "two", per_device_train_batch_size=2))
+    before, after = load_file(tiny_model_dir / "model.safetensors"), step_6(trained / "run")
     assert max((after[k] - before[k]).abs().max().item() for k in before) > 1e-3, "training changed nothing"
-    assert_same_weights(after, weights(tmp_path / "two"), atol=1e-5)
+    assert_same_weights(after, step_6(trained / "two"), atol=1e-5)
+    assert (trained / "two" / "model" / "eval_results.json").is_file(), "the first process saved and tested the model"
 
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_train_on_gpu_with_bf16(tmp_path, tiny_model_dir):
-    config = tiny_config(tmp_path, tiny_model_dir, "gpu", use_cpu=False, bf16=True)
-    run(sys.executable, "-m", "training.train", "--config", str(config))
+    train(sys.executable, config=tiny_config(tmp_path, tiny_model_dir, "gpu", use_cpu=False, bf16=True))
     assert json.loads((tmp_path / "gpu" / "model" / "eval_results.json").read_text())["meta"]["device"].startswith(
         "cuda")

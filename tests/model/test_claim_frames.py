@@ -225,14 +225,16 @@ def random_predictor(request, tokenizer):
         for head in (model.claim_head, model.frame_head.out):
             head.weight.mul_(100.0)  # sharp, varied random tags: many cues, sources and contents
     # float64: in float32, other batch sizes run other kernels whose last-bit differences, times the 100 above, can
-    # flip near-tied tags (tests/test_predictor.py)
+    # flip near-tied tags (tests/model/test_predictor.py)
     return Predictor(model.double().eval(), tokenizer, device="cpu", batch_size=3)
 
 
-ADVERSARIAL = ["", "...!?;:,", "word " * 2000, AFP, '"', "said said said", "According to\n\n\n"]
+# "word " * 200: an article over many windows of 16 tokens (longer only costs time: an argument pass per window). The
+# invariant is one filter in the decoder: 15 examples for each of the three decodings cover it.
+ADVERSARIAL = ["", "...!?;:,", "word " * 200, AFP, '"', "said said said", "According to\n\n\n"]
 
 
-@settings(max_examples=30)
+@settings(max_examples=15)
 @given(st.lists(st.one_of(st.text(max_size=80), st.sampled_from(ADVERSARIAL)), min_size=1, max_size=3))
 def test_every_claim_has_a_cue_and_content(random_predictor, texts):
     results = extract(texts, model=random_predictor)

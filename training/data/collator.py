@@ -13,9 +13,10 @@ from inference.core.alignment import IGNORE_INDEX
 class WindowCollator:
     """Pads token ids, the label layers, each window's trigger conventions, and its triggers and cues (``-1`` pads).
 
-    Example:
-        >>> batch = WindowCollator(pad_token_id=0)([dataset[0], dataset[1]])  # doctest: +SKIP
-        >>> batch["argument_labels"].shape  # (B, K, T)  # doctest: +SKIP
+    Example::
+
+        batch = WindowCollator(pad_token_id=0)([dataset[0], dataset[1]])
+        batch["argument_labels"].shape  # (B, K, T)
     """
 
     pad_token_id: int

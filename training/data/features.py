@@ -165,8 +165,9 @@ def build_dataset(articles: Sequence[Article], tokenizer, config: EventClaimConf
                   max_triggers: int = 16) -> Dataset:
     """All windows of all articles as a ``datasets.Dataset``; logs every label that could not be trained as is.
 
-    Example:
-        >>> dataset = build_dataset(articles, tokenizer, model.config, max_length=256, stride=64)  # doctest: +SKIP
+    Example::
+
+        dataset = build_dataset(articles, tokenizer, model.config, max_length=256, stride=64)
     """
     counts: Counter = Counter()
     rows = [row for a in articles for row in article_windows(a, tokenizer, config, max_length, stride, max_triggers,

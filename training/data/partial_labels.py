@@ -68,8 +68,9 @@ def mask_unlabelled_triggers(articles: Sequence[Article], corpora: Sequence[str]
     ``masked_triggers``, with a lexicon counted on those same articles. Returns the lexicon and how many spans were
     masked.
 
-    Example:
-        >>> lexicon, masked = mask_unlabelled_triggers(train_articles, ["m2e2"], 3, 0.1)  # doctest: +SKIP
+    Example::
+
+        lexicon, masked = mask_unlabelled_triggers(train_articles, ["m2e2"], 3, 0.1)
     """
     # each article once, also when the list repeats it (oversampling)
     chosen = list({id(a): a for a in articles if a.meta.get("corpus") in corpora and "events" in a.layers}.values())

@@ -37,8 +37,9 @@ def read_jsonl(path: str | Path, errors: str = "raise", schema: LabelSchema | No
     """Read our own article format, checking event types and roles against ``schema`` (default: M2E2's); an id seen
     twice is named by both its lines.
 
-    Example:
-        >>> articles, report = read_jsonl("data/release/dev.jsonl")  # doctest: +SKIP
+    Example::
+
+        articles, report = read_jsonl("data/release/dev.jsonl")
     """
     numbered = list(iter_articles(path))
     check_schema([article for _, article in numbered], schema or LabelSchema.default(), path,
@@ -128,10 +129,10 @@ def load_articles(path: str | Path, format: str = "auto", errors: str = "raise",
     (these two mapped onto the schema by ``configs/event_mapping.yaml``). Event types and roles are checked against
     ``schema`` (default: M2E2's). What was skipped or merged is logged once at INFO.
 
-    Example:
-        >>> articles, report = load_articles("../shared/data/polnear/data/dev", errors="skip")  # doctest: +SKIP
-        >>> len(articles), report.to_dict()["polnear: extra annotator file skipped"]  # doctest: +SKIP
-        (84, 10)
+    Example::
+
+        articles, report = load_articles("../shared/data/polnear/data/dev", errors="skip")
+        len(articles), report.to_dict()["polnear: extra annotator file skipped"]  # -> (84, 10)
     """
     if errors not in ERRORS:
         raise ValueError(f"errors={errors!r}; accepted: {', '.join(map(repr, ERRORS))}")
@@ -153,8 +154,9 @@ def load_articles(path: str | Path, format: str = "auto", errors: str = "raise",
 def load_paths(paths: Sequence[str | Path], format: str = "auto") -> list[Article]:
     """Read and concatenate several files or folders (each logs what its importer skipped or merged).
 
-    Example:
-        >>> dev = load_paths(["data/release/dev.jsonl"])  # doctest: +SKIP
+    Example::
+
+        dev = load_paths(["data/release/dev.jsonl"])
     """
     located: list[tuple[str | Path, None, Article]] = []
     for path in paths:

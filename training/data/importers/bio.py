@@ -117,10 +117,10 @@ def read_bio_jsonl(path: str | Path, errors: str = "raise", schema: LabelSchema 
                    ) -> tuple[list[Article], ImportReport]:
     """One article per JSON line with ``tokens`` and ``labels``; its id is ``<id or file stem>:<line>``.
 
-    Example:
-        >>> articles, report = read_bio_jsonl("../shared/data/polnear_bio/valid.txt")  # doctest: +SKIP
-        >>> len(articles), articles[0].layers  # doctest: +SKIP
-        (1925, ('claims',))
+    Example::
+
+        articles, report = read_bio_jsonl("../shared/data/polnear_bio/valid.txt")
+        len(articles), articles[0].layers  # -> (1925, ('claims',))
     """
     path = Path(path)
 
@@ -140,8 +140,9 @@ def read_conll(path: str | Path, errors: str = "raise", schema: LabelSchema | No
 
     Each sentence becomes an article ``<file stem>:<n>``; where the file has ``-DOCSTART-`` lines, each document does.
 
-    Example:
-        >>> articles, report = read_conll("train.conll")  # doctest: +SKIP
+    Example::
+
+        articles, report = read_conll("train.conll")
     """
     path = Path(path)
     return to_articles(_conll_sequences(path), path, errors, schema)

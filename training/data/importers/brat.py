@@ -93,10 +93,10 @@ def parse_ann(path: str | Path, text: str, errors: str = "raise", report: Import
     A malformed line or a fragment whose text differs from the ``.txt`` is a ``DataError`` naming the ``.ann`` file
     and line (``errors="raise"``), or is skipped and counted in ``report`` as ``"<prefix>: ..."`` (``errors="skip"``).
 
-    Example:
-        >>> parsed = parse_ann("doc.ann", "He said no.")  # doctest: +SKIP
-        >>> parsed.bounds["T1"].fragments  # doctest: +SKIP
-        [Span(start=3, end=7)]
+    Example::
+
+        parsed = parse_ann("doc.ann", "He said no.")
+        parsed.bounds["T1"].fragments  # -> [Span(start=3, end=7)]
     """
     path, report = Path(path), report if report is not None else ImportReport()
     parsed = BratAnnotations(path)

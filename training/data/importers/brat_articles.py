@@ -43,8 +43,9 @@ def to_article(article_id: str, text: str, parsed: BratAnnotations, report: Impo
     both. With a ``schema``, an event type or role outside it is a ``DataError`` naming the file and line, or is
     skipped and counted with ``errors="skip"``.
 
-    Example:
-        >>> article = to_article("doc", text, parse_ann("doc.ann", text), ImportReport())  # doctest: +SKIP
+    Example::
+
+        article = to_article("doc", text, parse_ann("doc.ann", text), ImportReport())
     """
     mapping = mapping or BratMapping()
     bounds, prefix = parsed.bounds, mapping.prefix
@@ -131,9 +132,10 @@ def read_brat_dir(directory: str | Path, errors: str = "raise", schema: LabelSch
 
     ``layers`` are those the folder annotates: ``events`` if any file has an event, ``claims`` if any has a claim.
 
-    Example:
-        >>> mapping = BratMapping(type_map={"Attack": "Conflict:Attack"})
-        >>> articles, report = read_brat_dir("corpus/", mapping=mapping)  # doctest: +SKIP
+    Example::
+
+        mapping = BratMapping(type_map={"Attack": "Conflict:Attack"})
+        articles, report = read_brat_dir("corpus/", mapping=mapping)
     """
     directory, mapping, report = Path(directory), mapping or BratMapping(), ImportReport()
     articles = []

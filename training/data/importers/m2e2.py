@@ -32,10 +32,10 @@ def read_m2e2(path: str | Path, errors: str = "raise", schema: LabelSchema | Non
     An event type or role outside ``schema`` is a ``DataError`` naming the file, the sentence and the accepted
     values; with ``errors="skip"`` the event (or just the argument) is skipped and counted.
 
-    Example:
-        >>> articles, report = read_m2e2("../shared/data/m2e2/text_only_event.json")  # doctest: +SKIP
-        >>> len(articles), articles[0].layers  # doctest: +SKIP
-        (180, ('events',))
+    Example::
+
+        articles, report = read_m2e2("../shared/data/m2e2/text_only_event.json")
+        len(articles), articles[0].layers  # -> (180, ('events',))
     """
     path, schema, report = Path(path), schema or LabelSchema.default(), ImportReport()
     try:

@@ -27,9 +27,10 @@ MAPPING = BratMapping(markers=frozenset({"Discuss", "Discard"}), prefix="polnear
 def annotation_files(ann_dir: Path) -> dict[str, list[Path]]:
     """Group ``NAME_xxxx.ann`` files by article ``NAME``, each group in sorted order.
 
-    Example:
-        >>> annotation_files(Path("../shared/data/polnear/data/dev/attributions"))  # doctest: +SKIP
-        {'breitbart_2016-09-09_...': [PosixPath('.../breitbart_2016-09-09_..._4e07.ann')], ...}
+    Example::
+
+        annotation_files(Path("../shared/data/polnear/data/dev/attributions"))
+        # -> {'breitbart_2016-09-09_...': [PosixPath('.../breitbart_2016-09-09_..._4e07.ann')], ...}
     """
     groups: dict[str, list[Path]] = defaultdict(list)
     for ann in sorted(ann_dir.glob("*.ann")):
@@ -44,10 +45,10 @@ def read_polnear(split_dir: str | Path, errors: str = "raise") -> tuple[list[Art
     Articles have ``layers=("claims",)``: PolNeAR annotates attribution only, so their events are unknown, not
     absent. ``meta`` holds the publisher, the annotator and the annotation file used.
 
-    Example:
-        >>> articles, report = read_polnear("../shared/data/polnear/data/train", errors="skip")  # doctest: +SKIP
-        >>> len(articles), articles[0].layers  # doctest: +SKIP
-        (840, ('claims',))
+    Example::
+
+        articles, report = read_polnear("../shared/data/polnear/data/train", errors="skip")
+        len(articles), articles[0].layers  # -> (840, ('claims',))
     """
     if errors not in ("raise", "skip"):
         raise ValueError(f"errors={errors!r}; accepted: 'raise', 'skip'")

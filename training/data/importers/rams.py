@@ -47,10 +47,11 @@ def read_rams(path: str | Path, errors: str = "raise", schema: LabelSchema | Non
     the document, a link to an unknown trigger or a malformed role is a ``DataError`` naming the file, the line and
     the problem; with ``errors="skip"`` the event (or argument) is skipped and counted.
 
-    Example:
-        >>> articles, report = read_rams("../shared/data/rams/dev.jsonlines")  # doctest: +SKIP
-        >>> articles[0].layers, report.to_dict()["rams: document without a mapped event skipped"]  # doctest: +SKIP
-        (('partial_events',), 598)
+    Example::
+
+        articles, report = read_rams("../shared/data/rams/dev.jsonlines")
+        articles[0].layers, report.to_dict()["rams: document without a mapped event skipped"]
+        # -> (('partial_events',), 598)
     """
     path, report = Path(path), ImportReport()
     mapping = as_event_mapping(mapping, PREFIX, schema)

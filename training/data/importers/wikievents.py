@@ -35,10 +35,10 @@ def read_wikievents(path: str | Path, errors: str = "raise", schema: LabelSchema
     span whose text differs from the annotation's is a ``DataError`` naming the file, the line and the problem; with
     ``errors="skip"`` the event (or argument, or document) is skipped and counted.
 
-    Example:
-        >>> articles, report = read_wikievents("../shared/data/wikievents/dev.jsonl")  # doctest: +SKIP
-        >>> len(articles), articles[0].layers  # doctest: +SKIP
-        (20, ('events',))
+    Example::
+
+        articles, report = read_wikievents("../shared/data/wikievents/dev.jsonl")
+        len(articles), articles[0].layers  # -> (20, ('events',))
     """
     path, report = Path(path), ImportReport()
     mapping = as_event_mapping(mapping, PREFIX, schema)

@@ -39,10 +39,10 @@ def read_wikievents_genarg(path: str | Path, errors: str = "raise", schema: Labe
     Sentences that do not match the tokens are a ``DataError`` naming the file and line (``errors="skip"``: the
     document is skipped and counted).
 
-    Example:
-        >>> articles, report = read_wikievents_genarg("../shared/data/wikievents/train.jsonl")  # doctest: +SKIP
-        >>> len(articles), sum(len(a.events) for a in articles)  # doctest: +SKIP
-        (206, 1809)
+    Example::
+
+        articles, report = read_wikievents_genarg("../shared/data/wikievents/train.jsonl")
+        len(articles), sum(len(a.events) for a in articles)  # -> (206, 1809)
     """
     path, report = Path(path), ImportReport()
     mapping = as_event_mapping(mapping, PREFIX, schema)
