@@ -35,8 +35,8 @@ from pathlib import Path
 
 import psutil
 import torch
-from torch.utils.flop_counter import FlopCounterMode
 
+from benchmarks.roofline import cpu_flags, roofline
 from inference.core.articles import read_jsonl
 from inference.interface.api import DEFAULT_MODEL
 
@@ -150,47 +150,6 @@ def prepare_onnx(model_dir: str, system: str) -> dict:
     return {"file": str(path), "mb": path.stat().st_size / 2**20, "prepare_seconds": time.perf_counter() - start}
 
 
-def cpu_flags() -> list[str]:
-    """The CPU features that decide int8 speed (VNNI: int8 dot products in one instruction), from /proc/cpuinfo."""
-    try:
-        lines = Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
-    except OSError:  # not Linux
-        return []
-    flags = next((line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), [])
-    return [flag for flag in ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8") if flag in flags]
-
-
-def matmul_flops_per_second(seconds: float = 3.0) -> float:
-    """fp32 matmul throughput of this machine, on shapes like the model's (2,048 tokens x 384 -> 1,536)."""
-    a, b = torch.randn(2048, 384), torch.randn(384, 1536)
-    torch.mm(a, b)
-    calls, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        torch.mm(a, b)
-        calls += 1
-    return 2 * 2048 * 384 * 1536 * calls / (time.perf_counter() - start)
-
-
-def roofline(model_dir: str, texts: list[str]) -> dict:
-    """Forward FLOPs per token (counted by torch on one full window) and the words/s the machine's matmuls allow."""
-    from transformers import AutoTokenizer
-
-    from inference.core.modeling import EventClaimModel
-
-    model = EventClaimModel.from_pretrained(model_dir, dtype=torch.float32).eval()
-    window = model.config.window
-    ids = torch.randint(1000, 2000, (1, window))
-    with torch.inference_mode(), FlopCounterMode(display=False) as counter:
-        model(ids, torch.ones_like(ids))
-    flops_per_token = counter.get_total_flops() / window
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    tokens = sum(len(tokenizer(t, add_special_tokens=False, verbose=False)["input_ids"]) for t in texts)
-    words = sum(len(t.split()) for t in texts)
-    throughput = matmul_flops_per_second()
-    return {"flops_per_token": flops_per_token, "tokens_per_word": tokens / words,
-            "matmul_gflops": throughput / 1e9, "words_per_second": throughput / (flops_per_token * tokens / words)}
-
-
 def table(rows: list[dict], roof: dict) -> str:
     pipeline = {r["batch"]: r for r in rows if r["system"] == "pipeline"}
     lines = ["| system | articles per call | words/s | articles/s | × pipeline words/s | % of roofline | "
@@ -214,7 +173,7 @@ def table(rows: list[dict], roof: dict) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> list[dict]:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="JSONL articles to cut the benchmark articles from.")
     parser.add_argument("--model", default=str(DEFAULT_MODEL), help="Model folder (default: the shipped model).")
@@ -231,9 +190,56 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--out", default="benchmarks/results", help="Folder for speed.json and speed.md.")
     parser.add_argument("--worker", nargs=3, metavar=("SYSTEM", "BATCH", "TEXTS_JSON"), help=argparse.SUPPRESS)
     parser.add_argument("--prepare-onnx", metavar="SYSTEM", help=argparse.SUPPRESS)
-    options = parser.parse_args(argv)
+    return parser
+
+
+def measure(options: argparse.Namespace, system: str, batch: int, texts_file: Path) -> dict:
+    """One timed run of ``system`` in a fresh process (its peak memory its own)."""
+    command = [sys.executable, "-m", "benchmarks.speed", "--data", options.data, "--model", options.model,
+               "--worker", system, str(batch), str(texts_file)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode:
+        raise RuntimeError(f"{system} batch {batch} failed:\n{result.stderr[-3000:]}")
+    row = json.loads(result.stdout.splitlines()[-1])
+    print(f"{system} batch {batch} ({row['words']:,} words): {row['words_per_second']:,.0f} words/s, "
+          f"{row['peak_rss_mb']:,.0f} MB", file=sys.stderr)
+    return row
+
+
+def machine_meta(options: argparse.Namespace, held_out: list[str]) -> dict:
+    """What the run ran on, and each candidate's ONNX file, exported once first so every timed process finds it."""
+    meta = {"machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads",
+            "torch": torch.__version__, "words_per_article": options.words, "articles": options.articles,
+            "repeats": options.repeats, "cpu_flags": cpu_flags()}
+    for system in held_out:
+        # In a process of its own: Linux carries a parent's peak RSS into the children it starts (ru_maxrss survives
+        # fork and exec), so loading a model here would show up as every later measurement's peak memory.
+        command = [sys.executable, "-m", "benchmarks.speed", "--data", options.data, "--model", options.model,
+                   "--prepare-onnx", system]
+        meta[system] = json.loads(subprocess.run(command, capture_output=True, text=True, check=True
+                                                 ).stdout.splitlines()[-1])
+    return meta
+
+
+def timed_rows(options: argparse.Namespace, held_out: list[str], folder: Path) -> list[dict]:
+    """Every (system, batch size) ``--repeats`` times in rounds, the median run of each; then the long document."""
+    timed = [(system, batch) for batch in options.batch_sizes for system in ("pipeline", "extract", *held_out)]
+    samples = {key: [] for key in timed}
+    for _ in range(options.repeats):
+        for system, batch in timed:
+            samples[system, batch].append(measure(options, system, batch, folder / "texts.json"))
+    rows = [median_run(samples[key]) for key in timed]
+    if options.long_words:
+        (folder / "long.json").write_text(json.dumps(make_articles(options.data, options.long_words, 1)))
+        rows.append(measure(options, "extract", 1, folder / "long.json"))
+        rows[-1]["system"] = f"extract, one {options.long_words:,}-word document"
+    return rows
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    options = parser().parse_args(argv)
     if options.repeats < 1:
-        parser.error(f"--repeats {options.repeats}; accepted: 1 or more")
+        parser().error(f"--repeats {options.repeats}; accepted: 1 or more")
     if options.prepare_onnx:
         print(json.dumps(prepare_onnx(options.model, options.prepare_onnx)))
         return []
@@ -247,38 +253,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     texts = make_articles(options.data, options.words, options.articles)
     (folder / "texts.json").write_text(json.dumps(texts), encoding="utf-8")
     held_out = [f"extract-{backend}" for backend in options.backends]
-    meta = {"machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads",
-            "torch": torch.__version__, "words_per_article": options.words, "articles": options.articles,
-            "repeats": options.repeats, "cpu_flags": cpu_flags()}
-    for system in held_out:  # exported once first, so every timed process finds the file cached
-        # In a process of its own: Linux carries a parent's peak RSS into the children it starts (ru_maxrss survives
-        # fork and exec), so loading a model here would show up as every later measurement's peak memory.
-        command = [sys.executable, "-m", "benchmarks.speed", "--data", options.data, "--model", options.model,
-                   "--prepare-onnx", system]
-        meta[system] = json.loads(subprocess.run(command, capture_output=True, text=True, check=True
-                                                 ).stdout.splitlines()[-1])
-
-    def measure(system: str, batch: int, texts_file: Path) -> dict:
-        command = [sys.executable, "-m", "benchmarks.speed", "--data", options.data, "--model", options.model,
-                   "--worker", system, str(batch), str(texts_file)]
-        result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode:
-            raise RuntimeError(f"{system} batch {batch} failed:\n{result.stderr[-3000:]}")
-        row = json.loads(result.stdout.splitlines()[-1])
-        print(f"{system} batch {batch} ({row['words']:,} words): {row['words_per_second']:,.0f} words/s, "
-              f"{row['peak_rss_mb']:,.0f} MB", file=sys.stderr)
-        return row
-
-    timed = [(system, batch) for batch in options.batch_sizes for system in ("pipeline", "extract", *held_out)]
-    samples = {key: [] for key in timed}
-    for _ in range(options.repeats):
-        for system, batch in timed:
-            samples[system, batch].append(measure(system, batch, folder / "texts.json"))
-    rows = [median_run(samples[key]) for key in timed]
-    if options.long_words:
-        (folder / "long.json").write_text(json.dumps(make_articles(options.data, options.long_words, 1)))
-        rows.append(measure("extract", 1, folder / "long.json"))
-        rows[-1]["system"] = f"extract, one {options.long_words:,}-word document"
+    meta = machine_meta(options, held_out)
+    rows = timed_rows(options, held_out, folder)
     roof = roofline(options.model, texts)
     if held_out and options.f1_data:
         roof["overall_f1_change"] = f1_changes(options.model, held_out, options.f1_data)
