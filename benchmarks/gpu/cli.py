@@ -59,14 +59,15 @@ def run(bundle: Path, out: Path, deadline: Deadline, sizes: Sizes, device: str, 
         scratch = Path(scratch)
         unpacked: dict = {}
 
-        def setup_and_tests(stage) -> None:
+        def setup_and_tests(stage) -> None:  # the bundle first: the later stages need it, whatever the tests do
             stage.data["machine"] = machine()
-            stage.save()
-            timeout = max(30.0, min(150.0, deadline.left() - AFTER_TESTS))
-            stage.data["tests"] = gpu_tests(list(sizes.test_paths), scratch, timeout)
-            stage.save()
-            unpacked.update(bundles.unpack(bundle, scratch / "bundle"))
-            stage.data["bundle"] = {k: v for k, v in unpacked["bundle"].items() if k != "data"}
+            try:
+                unpacked.update(bundles.unpack(bundle, scratch / "bundle"))
+                stage.data["bundle"] = {k: v for k, v in unpacked["bundle"].items() if k != "data"}
+            finally:  # the tests run even when the bundle is broken
+                stage.save()
+                timeout = max(30.0, min(150.0, deadline.left() - AFTER_TESTS))
+                stage.data["tests"] = gpu_tests(list(sizes.test_paths), scratch, timeout)
 
         first = run_stage(out, 1, "gpu_tests", setup_and_tests)
         with windows_cut_once():

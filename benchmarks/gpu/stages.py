@@ -132,6 +132,9 @@ def gpu_tests(paths: list[str], scratch: Path, timeout: float) -> dict:
         output = error.stdout.decode() if isinstance(error.stdout, bytes) else error.stdout or ""
         return {"passed": False, "timed_out_after_seconds": timeout, "left_out": left_out,
                 "output_tail": output[-3000:]}
+    if not report.is_file():  # pytest stopped before its report (an error in conftest, say)
+        return {"passed": False, "returncode": result.returncode, "left_out": left_out,
+                "output_tail": (result.stdout + result.stderr)[-3000:]}
     suite = ElementTree.parse(report).getroot()
     suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
     counts = {key: int(suite.get(key, 0)) for key in ("tests", "failures", "errors", "skipped")}
