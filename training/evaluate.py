@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from inference.core.articles import Article, write_jsonl
 from inference.core.model_folder import EVAL_RESULTS_FILE, RUN_MODEL_SUBDIR, weights_sha256
+from inference.runtime.backends import BATCH_SIZE
 from inference.runtime.hub import resolve_model_dir
 
 from .cli import check_data, command_parser, run_command, setup_logging
@@ -55,10 +56,11 @@ def default_output_dir(model: str | Path) -> Path:
 
 
 def evaluate_model(model: str | Path, data: Sequence[str | Path], output_dir: str | Path, data_format: str = "auto",
-                   predictions: bool = False, **predictor_options) -> dict:
+                   predictions: bool = False, judgements: Sequence[str | Path] = (), **predictor_options) -> dict:
     """Score ``model`` (a folder or hub id) on the gold articles in ``data`` and write the reports into
-    ``output_dir``; returns the scores. ``predictor_options`` go to ``Predictor.from_pretrained`` (``device``,
-    ``batch_size``, ``window``, ``stride``).
+    ``output_dir``; returns the scores. ``judgements``: files of judged trigger predictions, for the adjudicated
+    trigger precision (``training/evaluation/adjudication.py``). ``predictor_options`` go to
+    ``Predictor.from_pretrained`` (``device``, ``batch_size``, ``window``, ``stride``).
 
     Example::
 
@@ -71,11 +73,11 @@ def evaluate_model(model: str | Path, data: Sequence[str | Path], output_dir: st
 
     predictor = Predictor.from_pretrained(folder, **predictor_options)
     return score_and_report(predictor, gold, output_dir, {"model": str(model), "data": [str(p) for p in data]},
-                            folder, predictions)
+                            folder, predictions, judgements)
 
 
 def score_and_report(predictor: Predictor, gold: list[Article], output_dir: str | Path, meta: dict,
-                     weights: str | Path, predictions: bool = False) -> dict:
+                     weights: str | Path, predictions: bool = False, judgements: Sequence[str | Path] = ()) -> dict:
     """Score ``predictor`` on ``gold`` and write ``eval_results.{json,md}`` (and ``predictions.jsonl``) into
     ``output_dir``: the one writer of evaluation results, for this command and for training's test run. The report's
     ``meta`` records the sha256 of the weights in the folder ``weights``, so a report can be checked against the
@@ -86,11 +88,13 @@ def score_and_report(predictor: Predictor, gold: list[Article], output_dir: str 
         score_and_report(predictor, gold, "eval/x", {"model": "runs/x/model", "data": [TEST]}, "runs/x/model"
                          )["claim_cue"]["exact"]["f1"]  # -> 0.73
     """
+    from .evaluation.adjudication import read_judgements
     from .evaluation.report import format_summary, write_report
     from .evaluation.scoring import evaluate_articles
 
+    judged = read_judgements(judgements) if judgements else None
     start = time.perf_counter()
-    scores, predicted = evaluate_articles(predictor, gold, progress=True)
+    scores, predicted = evaluate_articles(predictor, gold, progress=True, judgements=judged)
     seconds = time.perf_counter() - start
     meta = {**meta, "weights_sha256": weights_sha256(weights), "articles": len(gold), "device": str(predictor.device),
             "seconds": round(seconds, 1),
@@ -156,15 +160,22 @@ def main(argv: list[str] | None = None) -> dict:
                         help="Where to write the reports (default: eval/<model name>/ in the working directory, "
                              "where training.ship looks for them).")
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1, ... (default: cuda when present).")
-    parser.add_argument("--batch-size", type=int, default=16, help="Windows per forward pass.")
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="Windows per forward pass.")
     parser.add_argument("--window", type=int, default=None, help="Subword tokens per window (default: as trained).")
     parser.add_argument("--stride", type=int, default=None, help="Tokens shared by windows (default: as trained).")
     parser.add_argument("--predictions", action="store_true", help="Also write predictions.jsonl.")
+    parser.add_argument("--judgements", nargs="+", default=None, metavar="FILE",
+                        help="Judged trigger predictions the gold lacks (e.g. judgements/triggers_*_dev.jsonl): also "
+                             "report trigger precision adjudicated by them.")
     options = parser.parse_args(argv)
     check_data(options.data, options.format, "--data")
+    for path in options.judgements or ():
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"--judgements {path}: no such file; accepted: JSON lines of judged triggers")
     setup_logging()
     return evaluate_model(options.model, options.data, options.output_dir or default_output_dir(options.model),
-                          options.format, options.predictions, device=options.device, batch_size=options.batch_size,
+                          options.format, options.predictions, options.judgements or (), device=options.device,
+                          batch_size=options.batch_size,
                           window=options.window, stride=options.stride)
 
 

@@ -93,11 +93,11 @@ class Entity:
 @dataclass
 class Claim:
     """An attribution: who (source) says (cue) what (content). Each part is a list of fragments in text order."""
-
     source: list[Span] = field(default_factory=list)
     cue: list[Span] = field(default_factory=list)
     content: list[Span] = field(default_factory=list)
     score: float | None = None
+    speaker: Span | None = None  # predictions: the most specific mention of who makes it (core/speakers.py)
 
     def parts(self) -> Iterator[tuple[str, Span]]:
         for name in ("source", "cue", "content"):

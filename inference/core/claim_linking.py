@@ -34,8 +34,8 @@ def link_claims(sources: Sequence[Span], cues: Sequence[Span], contents: Sequenc
     raised whole-claim F1 on dev and test. A claim's score is the mean score of its parts when ``scores`` are given.
 
     Example:
-        >>> link_claims([Span(0, 2)], [Span(3, 7)], [Span(8, 12)])
-        [Claim(source=[Span(start=0, end=2)], cue=[Span(start=3, end=7)], content=[Span(start=8, end=12)], score=None)]
+        >>> [(c.source, c.cue, c.content) for c in link_claims([Span(0, 2)], [Span(3, 7)], [Span(8, 12)])]
+        [([Span(start=0, end=2)], [Span(start=3, end=7)], [Span(start=8, end=12)])]
         >>> [c.source for c in link_claims([Span(0, 2)], [Span(3, 7), Span(20, 25)], [], sentences=[])]
         [[Span(start=0, end=2)], [Span(start=0, end=2)]]
     """

@@ -57,15 +57,13 @@ class EventClaimConfig(PretrainedConfig):
         self.claim_labels = claim_labels or schema.claim_labels
         self.trigger_labels = trigger_labels or schema.trigger_labels
         self.argument_labels = argument_labels or schema.argument_labels
-        # Empty: no entity head (models saved before it had none, and must load as they were trained).
-        self.entity_labels = list(entity_labels or [])
-        # Empty: no frame head (as above, for models saved before it).
-        self.frame_labels = list(frame_labels or [])
+        # Empty: no entity head, no frame head (models saved before them had none, and must load as they were trained).
+        self.entity_labels, self.frame_labels = list(entity_labels or []), list(frame_labels or [])
         # The corpora whose trigger conventions get a trigger head each; the first is the one inference answers in.
         self.event_conventions = list(event_conventions or ["m2e2"])
         # None: the release recipe's decoding where the model has the head it reads, else the one every model can run.
-        # "tags": an argument is a run of the argument head's IOB2 tags; "entities": each entity mention of the
-        # trigger's sentence takes the role (or none) that the argument head gives its words (inference/runtime/).
+        # "tags": arguments are runs of the argument head's IOB2 tags; "entities": each entity mention takes the role
+        # (or none) the argument head gives its words.
         self.argument_decoding = argument_decoding or ("entities" if self.entity_labels else "tags")
         # "linker": the claim head's source and content spans join their nearest cue (inference/core/claim_linking.py);
         # "frames": each cue of the claim head gets the source and content the frame head tags for it;
@@ -76,6 +74,9 @@ class EventClaimConfig(PretrainedConfig):
         self.window, self.stride = window, stride  # how articles are cut at inference: as in training
         # P(not O) that makes a trigger / an argument; None: argmax (see training/calibration.py)
         self.trigger_threshold, self.argument_threshold = trigger_threshold, argument_threshold
+        for key, value in (("trigger_threshold", trigger_threshold), ("argument_threshold", argument_threshold)):
+            if value is not None and not (type(value) in (int, float) and 0 <= value <= 1):  # NaN and bools fail too
+                raise ValueError(f"config.json: {key}={value!r}; accepted: a probability between 0 and 1, or null")
         # Training only: the loss weight of a trigger or argument tag other than O (O weighs 1).
         self.event_tag_weight = event_tag_weight
         # id2label names the claim head's outputs (the head every article trains); the trigger and argument heads'
@@ -153,9 +154,10 @@ class AnchoredTagHead(nn.Module):
 class EventClaimModel(PreTrainedModel):
     """Shared encoder with claim, trigger and argument heads.
 
-    Example:
-        >>> model = EventClaimModel.from_encoder("all-MiniLM-L6-v2")  # doctest: +SKIP
-        >>> model.save_pretrained("runs/demo")  # safetensors  # doctest: +SKIP
+    Example::
+
+        model = EventClaimModel.from_encoder("all-MiniLM-L6-v2")
+        model.save_pretrained("runs/demo")  # safetensors
     """
 
     config_class = EventClaimConfig

@@ -63,7 +63,9 @@ def _next_start(text: str, end: re.Match) -> int | None:
     # ("killed.The"), so that decimals, times and web addresses stay whole.
     if not (first.isupper() or spaced and (first.isdigit() or text[start] in _OPENERS)):
         return None
-    if end.group().startswith(".") and _abbreviated(text[: end.start()]):
+    # the word the full stop closes: a few characters suffice, and reading the text from its start at every full
+    # stop would make long articles quadratic
+    if end.group().startswith(".") and _abbreviated(text[max(0, end.start() - 40) : end.start()]):
         return None
     return start
 

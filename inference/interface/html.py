@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from html import escape
 from itertools import pairwise
 
-from .results import Extraction
+from .results import ClaimResult, Extraction
 
 STYLE = """
 body { font: 16px/1.6 Georgia, serif; margin: 0; background: #fafafa; color: #222; }
@@ -25,6 +25,7 @@ aside li { margin-bottom: 6px; cursor: default; }
 h2 { font: bold 15px sans-serif; margin: 0 0 8px; }
 .content { background: #fff3c4; }
 .source { background: #cfe3ff; border-bottom: 2px solid #1e63c4; }
+.speaker { border-bottom: 2px dashed #1e63c4; }
 .cue { background: #c8f0c8; font-weight: bold; }
 .trigger { outline: 2px solid #d32f2f; outline-offset: 1px; border-radius: 2px; }
 .argument { border-bottom: 2px dotted #7b1fa2; }
@@ -44,7 +45,8 @@ document.querySelectorAll('[data-links]').forEach(el => {
 document.body.classList.add('linked');
 """
 
-LEGEND = [("source", "source"), ("cue", "cue"), ("content", "claim content"), ("trigger", "event trigger"),
+LEGEND = [("source", "source"), ("speaker", "speaker named elsewhere"), ("cue", "cue"), ("content", "claim content"),
+          ("trigger", "event trigger"),
           ("argument", "event argument")]
 
 
@@ -72,6 +74,8 @@ def _marks(result: Extraction, n: int) -> list[tuple[int, int, str, str, str]]:
         link = f"a{n}c{c}"
         for kind, spans in (("source", [claim.source]), ("cue", [claim.cue]), ("content", claim.content)):
             marks += [(s.start, s.end, kind, link, f"claim {c}: {kind}") for s in spans if s is not None]
+        if claim.speaker is not None and claim.speaker != claim.source:  # a "he" or "the group" named elsewhere
+            marks.append((claim.speaker.start, claim.speaker.end, "speaker", link, f"claim {c}: speaker"))
     for e, event in enumerate(result.events):
         link = f"a{n}e{e}"
         marks.append((event.trigger.start, event.trigger.end, "trigger", link, f"event {e}: {event.type}"))
@@ -103,11 +107,15 @@ def _quote(span) -> str:
     return f"“{escape(span.text)}”" if span is not None else '<span class="muted">(none)</span>'
 
 
+def _speaker(claim: ClaimResult) -> str:
+    return f" (= {_quote(claim.speaker)})" if claim.speaker is not None and claim.speaker != claim.source else ""
+
+
 def _claim_list(result: Extraction, n: int) -> str:
     if not result.claims:
         return '<p class="muted">No claims.</p>'
     items = "".join(
-        f'<li data-links="a{n}c{c}"><b>Claim {c}</b> ({claim.score:.2f}): {_quote(claim.source)} → '
+        f'<li data-links="a{n}c{c}"><b>Claim {c}</b> ({claim.score:.2f}): {_quote(claim.source)}{_speaker(claim)} → '
         f'{_quote(claim.cue)} → {" … ".join(_quote(s) for s in claim.content) or _quote(None)}</li>'
         for c, claim in enumerate(result.claims)
     )

@@ -78,12 +78,15 @@ class EventResult(_Result):
 
 @dataclass(frozen=True)
 class ClaimResult(_Result):
-    """An attributed statement: ``source`` (or ``None``) says, through ``cue``, the ``content`` fragments."""
+    """An attributed statement: ``source`` (or ``None``) says, through ``cue``, the ``content`` fragments;
+    ``speaker`` is the most specific mention of who that is (the source itself when it names them, the name a "he" or
+    "the group" stands for, ``None`` when the article never says)."""
 
     score: float
     source: TextSpan | None
     cue: TextSpan | None
     content: list[TextSpan] = field(default_factory=list)  # in text order
+    speaker: TextSpan | None = None
 
 
 
@@ -109,10 +112,11 @@ class Extraction(_Result):
     def to_article(self, article_id: str, text: str) -> Article:
         """The result in the article format of ``inference.core.articles``: for scoring, or to correct and train on."""
         events = [Event(e.type, Span(e.trigger.start, e.trigger.end),
-                        [Argument(a.role, Span(a.start, a.end), a.score) for a in e.arguments], e.score)
+                        [Argument(a.role, Span(a.start, a.end), a.score) for a in e.arguments], e.score, e.claim)
                   for e in self.events]
         claims = [Claim(*([Span(s.start, s.end)] if s else [] for s in (c.source, c.cue)),
-                        [Span(s.start, s.end) for s in c.content], c.score)
+                        [Span(s.start, s.end) for s in c.content], c.score,
+                        Span(c.speaker.start, c.speaker.end) if c.speaker else None)
                   for c in self.claims]
         entities = [Entity(e.type, Span(e.start, e.end), e.score) for e in self.entities]
         return Article(article_id, text, events, claims, entities=entities)
@@ -130,7 +134,8 @@ class Extraction(_Result):
                     for e in article.events],
             claims=[ClaimResult(_score(c.score), *(TextSpan.of(part[0], text) if part else None
                                                    for part in (c.source, c.cue)),
-                                [TextSpan.of(s, text) for s in c.content])
+                                [TextSpan.of(s, text) for s in c.content],
+                                TextSpan.of(c.speaker, text) if c.speaker else None)
                     for c in article.claims],
             entities=[EntityResult(e.type, e.span.start, e.span.end, e.span.text_in(text), _score(e.score))
                       for e in article.entities],

@@ -1,7 +1,8 @@
 """The predictor's second stage: an article's per-word state into linked events, claims and entity mentions.
 
 Plain Python over what the window runner filled (``inference/runtime/window_runner.py``); no model runs here. The
-result is final: claims in text order, each with at most one source (the fragment nearest its cue), events in text
+result is final: claims in text order, each with at most one source (the fragment nearest its cue) and the speaker
+that source stands for (``inference/core/speakers.py``), events in text
 order (or the caller's triggers in the caller's order), each pointing to the claim whose content holds its trigger
 (``Event.claim``).
 """
@@ -22,6 +23,7 @@ from ..core.claim_linking import (
 from ..core.decoding import allowed_transitions, best_bio_tags, entity_arguments, role_columns
 from ..core.modeling import EventClaimConfig
 from ..core.sentences import same_sentence, sentence_starts
+from ..core.speakers import SpeakerResolver, named_mentions
 from .window_runner import ArticleState, Tagged, Thresholds
 
 
@@ -66,6 +68,10 @@ class ArticleDecoder:
         claims = sorted(self._claims(state, words, sentences, min_score), key=_claim_start)
         for claim in claims:
             claim.source = _nearest_source(claim)
+        resolver = SpeakerResolver(text, named_mentions(text, [Entity(t, span, s) for span, t, s in entities]), claims,
+                                   sentences)
+        for claim in claims:
+            claim.speaker = resolver.speaker(claim.source[0]) if claim.source else None
         if state.given is None:  # given triggers keep the caller's order
             events.sort(key=lambda e: e.trigger)
         for event, claim in zip(events, claim_of_events([e.trigger for e in events], claims), strict=True):

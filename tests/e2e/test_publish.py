@@ -45,8 +45,8 @@ REPO = "acme/news-extractor"
 UPLOADED = {"README.md", "config.json", "eval_results.json", "eval_results.md", "model.safetensors", "schema.json",
             "tokenizer.json", "tokenizer_config.json", "train_results.json", "training_args.json",
             "training_config.yaml"}
-ROWS = ("trigger_identification", "trigger_classification", "argument_classification", "claim_source", "claim_cue",
-        "claim_content", "linked_claims")
+ROWS = ("trigger_identification", "trigger_classification", "argument_classification", "arguments_gold_triggers",
+        "claim_source", "claim_cue", "claim_content", "linked_claims")
 
 
 def git_blob_id(content: bytes) -> str:

@@ -51,8 +51,9 @@ def test_contract_keys_and_json(predictor):
         for argument in event["arguments"]:
             assert set(argument) == {"role", "start", "end", "text", "score"}
     for claim in result["claims"]:
-        assert set(claim) == {"score", "source", "cue", "content"}
+        assert set(claim) == {"score", "source", "cue", "content", "speaker"}
         assert [s["start"] for s in claim["content"]] == sorted(s["start"] for s in claim["content"])
+        assert claim["speaker"] is None or claim["source"] is not None, "a claim without a source has no speaker"
 
 
 @SETTINGS
