@@ -17,8 +17,9 @@ would reach if every FLOP of the model's forward pass ran at the fp32 matmul thr
 model load, first call). ``--long-words`` also runs one document of that many words for its peak memory.
 ``--backends`` also times CPU-optimised candidates (``CANDIDATES``), and ``--f1-data`` scores each against fp32
 ``extract`` on held-out articles (``training.backend_gate``, which records the model's default backend): a candidate
-is only worth using within 0.5 overall F1 point. The roofline is an fp32 one: int8 matmuls may beat it. The machine
-is shared and noisy: read the ratios (same run, same weights, same articles) more than the absolute times.
+is only worth using within ``GATE_POINTS`` of overall F1 (the backends' gate). The roofline is an fp32 one: int8
+matmuls may beat it. The machine is shared and noisy: read the ratios (same run, same weights, same articles) more
+than the absolute times.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import torch
 from benchmarks.roofline import cpu_flags, roofline
 from inference.core.articles import read_jsonl
 from inference.interface.api import DEFAULT_MODEL
+from inference.runtime.backends import GATE_POINTS
 
 
 def make_articles(path: str, words: int, count: int) -> list[str]:
@@ -72,7 +74,7 @@ def export_claim_tagger(model_dir: str, out: Path) -> None:
     tokenizer.save_pretrained(out)
 
 
-# CPU-optimised candidates for extract, each used only within 0.5 overall F1 point of fp32 on held-out data.
+# CPU-optimised candidates for extract, each used only within GATE_POINTS of fp32's overall F1 on held-out data.
 # (torch's own dynamic int8 quantisation, per tensor, was measured too and lost more than that: docs/speed.md.)
 CANDIDATES = {"extract-onnx": "ONNX Runtime, fp32, fused BERT kernels",
               "extract-onnx-int8": "ONNX Runtime, static int8 (weights per output channel, activation scales "
@@ -169,7 +171,7 @@ def table(rows: list[dict], roof: dict) -> str:
                  f"{roof['words_per_second']:,.0f} words/s.")
     for system, change in roof.get("overall_f1_change", {}).items():
         lines.append(f"{system} ({CANDIDATES[system]}): overall F1 {change:+.2f} points against fp32 on the held-out "
-                     "data (used only within 0.5).")
+                     f"data (used only within {GATE_POINTS}).")
     return "\n".join(lines)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..runtime.backends import BACKENDS
+from ..runtime.backends import BACKENDS, BATCH_SIZE, GATE_POINTS
 
 
 def positive_int(text: str) -> int:
@@ -38,11 +38,12 @@ def score(text: str) -> float:
 def add_extraction_options(parser: argparse.ArgumentParser) -> None:
     """``extract``'s options as command-line flags: ``--model``, ``--batch-size``, ``--threshold``, ``--backend``."""
     parser.add_argument("--model", default=None, help="Model folder or hub id ORG/NAME (default: the shipped model).")
-    parser.add_argument("--batch-size", type=positive_int, default=16, help="Windows per forward pass (default: 16).")
+    parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE,
+                        help=f"Windows per forward pass (default: {BATCH_SIZE}).")
     parser.add_argument("--threshold", type=score, default=None,
                         help="Leave out spans scoring below this (0-1; default: keep every span the model decodes).")
     parser.add_argument("--backend", choices=BACKENDS, default=None,
                         help="One of %(choices)s (default: the fastest whose F1 gate passed for the model, recorded "
                              "in its backends.json; torch when none is). onnx: ONNX Runtime on the CPU, fp32, the "
-                             "same results; onnx-int8: int8, faster, within 0.5 F1 point on held-out articles (both: "
-                             "pip install -e '.[onnx]').")
+                             f"same results; onnx-int8: int8, faster, within {GATE_POINTS} F1 point on held-out "
+                             "articles (both: pip install -e '.[onnx]').")
