@@ -1,16 +1,8 @@
-"""Model card, publishing and loading by hub id, against a loopback stand-in for the Hugging Face Hub.
-
-``FakeHub`` answers the requests huggingface_hub 2.x makes (read from its source: ``HfApi.create_repo``,
-``create_branch``, ``create_commit`` with ``/api/validate-yaml``, ``/preupload`` and the NDJSON ``/commit``;
-``snapshot_download``'s ``/revision``, ``/tree`` and ``/resolve`` calls) and records every request, so the tests can
-check what was sent, byte for byte. Nothing leaves the loopback interface.
-"""
+"""Publishing and loading by hub id, against a loopback stand-in for the Hugging Face Hub (``tests/fake_hub.py``)."""
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import hashlib
 import json
 import logging
 import os
@@ -18,10 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import pytest
 import torch
@@ -33,9 +22,9 @@ from inference import Predictor, extract
 from inference.core.schema import LabelSchema
 from inference.runtime.hub import resolve_model_dir
 from tests.conftest import ROOT, make_tiny_model
+from tests.fake_hub import FakeHub
 from tests.processes import run_command
 from training.config import load_config
-from training.model_card import EVENT_EXAMPLES, render_model_card, write_model_card
 from training.publish import PublishError, collect_uploads, main, publish
 from training.train import build_model
 from training.trainer import ExtractionTrainer
@@ -47,136 +36,6 @@ UPLOADED = {"README.md", "config.json", "eval_results.json", "eval_results.md", 
             "training_config.yaml"}
 ROWS = ("trigger_identification", "trigger_classification", "argument_classification", "arguments_gold_triggers",
         "claim_source", "claim_cue", "claim_content", "linked_claims")
-
-
-def git_blob_id(content: bytes) -> str:
-    return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
-
-
-@dataclasses.dataclass
-class Request:
-    method: str
-    path: str
-    authorization: str | None
-    body: bytes
-
-
-class FakeHub:
-    """Repos with branches and commits (full file trees), and a log of every request and commit."""
-
-    def __init__(self) -> None:
-        self.repos: dict[str, dict] = {}  # repo id -> {"private": bool, "branches": {name: commit sha}}
-        self.trees: dict[str, dict[str, bytes]] = {}  # commit sha -> {path: content}
-        self.commits: list[dict] = []  # {"repo", "revision", "summary", "files": {path: content}}
-        self.requests: list[Request] = []
-        self.unhandled: list[str] = []
-        self.lock = threading.Lock()
-        handler = type("Handler", (_Handler,), {"hub": self})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def commit(self, parent: str | None, files: dict[str, bytes]) -> str:
-        tree = {**(self.trees[parent] if parent else {}), **files}
-        sha = hashlib.sha1(json.dumps([parent, sorted((p, git_blob_id(c)) for p, c in tree.items())]).encode())
-        self.trees[sha.hexdigest()] = tree
-        return sha.hexdigest()
-
-    def resolve(self, repo: str, revision: str) -> str | None:
-        branches = self.repos[repo]["branches"]
-        return branches.get(revision) or (revision if revision in self.trees else None)
-
-    def route(self, method: str, path: str, body: bytes) -> tuple[int, dict, bytes]:
-        """(status, headers, body) for one request; 404 with the Hub's X-Error-Code where the Hub sends one."""
-        if method == "POST" and path == "/api/repos/create":
-            payload = json.loads(body)
-            repo = f"{payload['organization']}/{payload['name']}"
-            if repo in self.repos:
-                # As the Hub answers: create_repo(exist_ok=True) reads the url from this 409 too.
-                return _json({"error": "You already created this model repo", "url": f"https://huggingface.co/{repo}"},
-                             409)
-            self.repos[repo] = {"private": payload.get("visibility") == "private",
-                                "branches": {"main": self.commit(None, {})}}
-            return _json({"url": f"https://huggingface.co/{repo}", "name": repo})
-        if method == "POST" and path == "/api/validate-yaml":
-            return _json({"errors": [], "warnings": []})
-        match = re.fullmatch(r"/api/models/([^/]+/[^/]+)/(branch|preupload|commit|revision|tree)/([^/]+)(/.*)?", path)
-        if match:
-            repo, action, revision = unquote(match[1]), match[2], unquote(match[3])
-            if repo not in self.repos:
-                return _json({"error": "Repository not found"}, 404, {"X-Error-Code": "RepoNotFound"})
-            if action == "branch":
-                if revision in self.repos[repo]["branches"]:
-                    return _json({"error": "Reference already exists"}, 409)
-                start = json.loads(body or b"{}").get("startingPoint", "main")
-                self.repos[repo]["branches"][revision] = self.resolve(repo, start)
-                return _json({})
-            sha = self.resolve(repo, revision)
-            if sha is None:
-                return _json({"error": "Invalid rev id"}, 404, {"X-Error-Code": "RevisionNotFound"})
-            if action == "preupload":  # every file "regular": its bytes travel inside the commit, no LFS or Xet
-                files = json.loads(body)["files"]
-                return _json({"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False}
-                                        for f in files]})
-            if action == "commit":
-                lines = [json.loads(line) for line in body.splitlines() if line.strip()]
-                header = next(line["value"] for line in lines if line["key"] == "header")
-                files = {line["value"]["path"]: base64.b64decode(line["value"]["content"])
-                         for line in lines if line["key"] == "file"}
-                if len(files) + 1 != len(lines):  # lfsFile, deletions: nothing this project sends
-                    return _json({"error": f"unexpected operations {[line['key'] for line in lines]}"}, 400)
-                new = self.commit(sha, files)
-                self.repos[repo]["branches"][revision] = new
-                self.commits.append({"repo": repo, "revision": revision, "summary": header["summary"],
-                                     "files": files})
-                return _json({"commitUrl": f"https://huggingface.co/{repo}/commit/{new}", "commitOid": new})
-            if action == "revision":
-                return _json({"id": repo, "sha": sha, "private": self.repos[repo]["private"],
-                              "siblings": [{"rfilename": p} for p in sorted(self.trees[sha])]})
-            return _json([{"type": "file", "path": p, "size": len(c), "oid": git_blob_id(c)}
-                          for p, c in sorted(self.trees[sha].items())])
-        match = re.fullmatch(r"/([^/]+/[^/]+)/resolve/([^/]+)/(.+)", path)
-        if match and method in ("GET", "HEAD"):
-            repo, revision, name = unquote(match[1]), unquote(match[2]), unquote(match[3])
-            if repo not in self.repos:
-                return _json({"error": "Repository not found"}, 404, {"X-Error-Code": "RepoNotFound"})
-            sha = self.resolve(repo, revision)
-            if sha is None:
-                return _json({"error": "Invalid rev id"}, 404, {"X-Error-Code": "RevisionNotFound"})
-            if name not in self.trees[sha]:
-                return _json({"error": "Entry not found"}, 404, {"X-Error-Code": "EntryNotFound", "X-Repo-Commit": sha})
-            content = self.trees[sha][name]
-            return 200, {"ETag": f'"{git_blob_id(content)}"', "X-Repo-Commit": sha,
-                         "Content-Type": "application/octet-stream"}, content
-        self.unhandled.append(f"{method} {path}")
-        return _json({"error": "not implemented by FakeHub"}, 404)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    hub: FakeHub
-
-    def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        path = urlsplit(self.path).path
-        with self.hub.lock:
-            self.hub.requests.append(Request(self.command, path, self.headers.get("Authorization"), body))
-            status, headers, content = self.hub.route(self.command, path, body)
-        self.send_response(status)
-        for key, value in {**headers, "Content-Length": str(len(content))}.items():
-            self.send_header(key, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(content)
-
-    do_GET = do_HEAD = do_POST = _answer
-
-    def log_message(self, *args) -> None:  # keep pytest's output clean
-        pass
-
-
-def _json(value, status: int = 200, headers: dict | None = None) -> tuple[int, dict, bytes]:
-    return status, {"Content-Type": "application/json", **(headers or {})}, json.dumps(value).encode()
 
 
 @pytest.fixture(scope="module")
@@ -210,78 +69,6 @@ def published(hub, model_dir) -> subprocess.CompletedProcess:
 def sections(text: str) -> dict[str, str]:
     parts = re.split(r"^## (.+)$", text, flags=re.MULTILINE)
     return dict(zip(parts[1::2], parts[2::2], strict=True))
-
-
-# --- the model card ---------------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("evaluated", [True, False])
-def test_card_has_every_section_filled(model_dir, tmp_path, evaluated):
-    folder = tmp_path / "model"
-    folder.mkdir()
-    for file in model_dir.iterdir():
-        if evaluated or not file.name.startswith("eval_results"):
-            (folder / file.name).write_bytes(file.read_bytes())
-    card = ModelCard.load(write_model_card(folder, model_id=REPO))
-    text = str(card)
-    for leftover in ("{{", "}}", "{%", "None", "nan"):
-        assert leftover not in text, leftover
-    found = sections(card.text)
-    assert list(found) == ["What it extracts", "Intended use", "Out-of-scope use", "How to use", "Training data",
-                           "Evaluation", "Limitations and biases", "Training procedure", "Framework versions"]
-    for title, body in found.items():
-        assert body.strip(), f"section {title!r} is empty"
-    assert f"\n# {REPO}\n" in card.text
-    assert card.data.model_name == REPO and card.data.pipeline_tag == "token-classification"
-    for event_type in LabelSchema.default().event_types:  # one example per event type
-        assert re.search(rf"^\| {re.escape(event_type)} \| .+ \| \".+\": trigger \*\*\w+\*\*", text, re.MULTILINE)
-    for part in ("source", "cue", "content"):
-        assert re.search(rf"^\| {part} \| .+ \| \".*\*\*.+\*\*.*\" \|$", text, re.MULTILINE)
-    # the saved config's data paths are absolute (they load from anywhere): the card shows their names only
-    assert "trained on `articles.jsonl`" in found["Training data"]
-    assert "learning_rate | 0.001" in found["Training procedure"] and "max_steps | 6" in found["Training procedure"]
-    if evaluated:
-        scores = json.loads((folder / "eval_results.json").read_text())["scores"]
-        reported = {r.metric_name: r.metric_value for r in card.data.eval_results}
-        assert len(reported) == 2 * len(ROWS)  # exact and overlap F1 of each layer
-        assert reported["Claim content overlap F1"] == round(100 * scores["claim_content"]["overlap"]["f1"], 1)
-        assert reported["Trigger classification exact F1"] == round(
-            100 * scores["trigger_classification"]["exact"]["f1"], 1)
-        assert "| Claim cue |" in found["Evaluation"] and "6 articles" in found["Evaluation"]
-    else:
-        assert card.data.eval_results is None and "Not evaluated yet" in found["Evaluation"]
-
-
-def test_card_lists_the_corpora_the_model_was_trained_on(model_dir, tmp_path):
-    folder = tmp_path / "model"
-    shutil.copytree(model_dir, folder)
-    # the corpora listed, before the note on splits; a model without recorded corpora predates WikiEvents and RAMS
-    early = sections(ModelCard.load(write_model_card(folder)).text)["Training data"].split("Splits are")[0]
-    assert "**PolNeAR v1.0.0**" in early and "**M2E2**" in early and "RAMS" not in early
-    train = json.loads((folder / "train_results.json").read_text())
-    (folder / "train_results.json").write_text(json.dumps({**train, "training_corpora": {"polnear": 3, "rams": 2}}))
-    text = sections(ModelCard.load(write_model_card(folder)).text)["Training data"].split("Splits are")[0]
-    assert "**PolNeAR v1.0.0**" in text and "**RAMS 1.0 (dev file)**" in text and "CC BY-SA 4.0" in text
-    assert "**M2E2**" not in text and "WikiEvents" not in text
-
-
-def test_card_examples_use_the_schema_roles():
-    schema = LabelSchema.default()
-    assert set(EVENT_EXAMPLES) == set(schema.event_types)
-    for event_type, (sentence, trigger, arguments) in EVENT_EXAMPLES.items():
-        assert trigger in sentence and all(text in sentence for text in arguments.values())
-        assert set(arguments) <= set(schema.event_roles[event_type]), event_type
-
-
-def test_card_code_runs(model_dir):
-    """The card's two Python examples run as written, with the repo id replaced by the local folder."""
-    text = render_model_card(model_dir, model_id=REPO).text
-    blocks = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
-    assert len(blocks) == 2
-    for block in blocks:
-        namespace: dict = {}
-        exec(block.replace(REPO, str(model_dir)), namespace)  # noqa: S102 - our own card's code
-    assert len(namespace["claim_tags"]) == len(namespace["batch"]["input_ids"][0])
-    assert set(namespace["trigger_tags"]) <= set(LabelSchema.default().trigger_labels)
 
 
 # --- publishing -------------------------------------------------------------------------------------------------

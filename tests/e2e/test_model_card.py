@@ -1,0 +1,86 @@
+"""The model card rendered into a model folder: every section filled, the numbers from the files beside it."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+from huggingface_hub import ModelCard
+
+from inference.core.schema import LabelSchema
+from tests.e2e.test_publish import REPO, ROWS, sections
+from training.model_card import EVENT_EXAMPLES, render_model_card, write_model_card
+
+
+@pytest.mark.parametrize("evaluated", [True, False])
+def test_card_has_every_section_filled(model_dir, tmp_path, evaluated):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    for file in model_dir.iterdir():
+        if evaluated or not file.name.startswith("eval_results"):
+            (folder / file.name).write_bytes(file.read_bytes())
+    card = ModelCard.load(write_model_card(folder, model_id=REPO))
+    text = str(card)
+    for leftover in ("{{", "}}", "{%", "None", "nan"):
+        assert leftover not in text, leftover
+    found = sections(card.text)
+    assert list(found) == ["What it extracts", "Intended use", "Out-of-scope use", "How to use", "Training data",
+                           "Evaluation", "Limitations and biases", "Training procedure", "Framework versions"]
+    for title, body in found.items():
+        assert body.strip(), f"section {title!r} is empty"
+    assert f"\n# {REPO}\n" in card.text
+    assert card.data.model_name == REPO and card.data.pipeline_tag == "token-classification"
+    for event_type in LabelSchema.default().event_types:  # one example per event type
+        assert re.search(rf"^\| {re.escape(event_type)} \| .+ \| \".+\": trigger \*\*\w+\*\*", text, re.MULTILINE)
+    for part in ("source", "cue", "content"):
+        assert re.search(rf"^\| {part} \| .+ \| \".*\*\*.+\*\*.*\" \|$", text, re.MULTILINE)
+    # the saved config's data paths are absolute (they load from anywhere): the card shows their names only
+    assert "trained on `articles.jsonl`" in found["Training data"]
+    assert "learning_rate | 0.001" in found["Training procedure"] and "max_steps | 6" in found["Training procedure"]
+    if evaluated:
+        scores = json.loads((folder / "eval_results.json").read_text())["scores"]
+        reported = {r.metric_name: r.metric_value for r in card.data.eval_results}
+        assert len(reported) == 2 * len(ROWS)  # exact and overlap F1 of each layer
+        assert reported["Claim content overlap F1"] == round(100 * scores["claim_content"]["overlap"]["f1"], 1)
+        assert reported["Trigger classification exact F1"] == round(
+            100 * scores["trigger_classification"]["exact"]["f1"], 1)
+        assert "| Claim cue |" in found["Evaluation"] and "6 articles" in found["Evaluation"]
+    else:
+        assert card.data.eval_results is None and "Not evaluated yet" in found["Evaluation"]
+
+
+def test_card_lists_the_corpora_the_model_was_trained_on(model_dir, tmp_path):
+    folder = tmp_path / "model"
+    shutil.copytree(model_dir, folder)
+    # the corpora listed, before the note on splits; a model without recorded corpora predates WikiEvents and RAMS
+    early = sections(ModelCard.load(write_model_card(folder)).text)["Training data"].split("Splits are")[0]
+    assert "**PolNeAR v1.0.0**" in early and "**M2E2**" in early and "RAMS" not in early
+    train = json.loads((folder / "train_results.json").read_text())
+    (folder / "train_results.json").write_text(json.dumps({**train, "training_corpora": {"polnear": 3, "rams": 2}}))
+    text = sections(ModelCard.load(write_model_card(folder)).text)["Training data"].split("Splits are")[0]
+    assert "**PolNeAR v1.0.0**" in text and "**RAMS 1.0 (dev file)**" in text and "CC BY-SA 4.0" in text
+    assert "**M2E2**" not in text and "WikiEvents" not in text
+
+
+def test_card_examples_use_the_schema_roles():
+    schema = LabelSchema.default()
+    assert set(EVENT_EXAMPLES) == set(schema.event_types)
+    for event_type, (sentence, trigger, arguments) in EVENT_EXAMPLES.items():
+        assert trigger in sentence and all(text in sentence for text in arguments.values())
+        assert set(arguments) <= set(schema.event_roles[event_type]), event_type
+
+
+def test_card_code_runs(model_dir):
+    """The card's two Python examples run as written, with the repo id replaced by the local folder."""
+    text = render_model_card(model_dir, model_id=REPO).text
+    blocks = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
+    assert len(blocks) == 2
+    for block in blocks:
+        namespace: dict = {}
+        exec(block.replace(REPO, str(model_dir)), namespace)  # noqa: S102 - our own card's code
+    assert len(namespace["claim_tags"]) == len(namespace["batch"]["input_ids"][0])
+    assert set(namespace["trigger_tags"]) <= set(LabelSchema.default().trigger_labels)
+
+
