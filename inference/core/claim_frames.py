@@ -73,18 +73,23 @@ def frame_choice(frames: dict[int, Frame], cues: Sequence[Span], words: ArticleW
     ``FRAME_LINK``), the most confident one; None when no frame does (the linker then takes the nearest cue)."""
     columns = {part: [labels.index(f"{x}-{part}") for x in "BI"] for part in ("source", "content")}
     read = []  # (cue, word position -> row, part -> P(B-part) + P(I-part) per row)
+    covering: dict[int, list[int]] = {}  # word position -> the frames (indices into read) that hold it
     for cue in cues:
         frame = frame_of(frames, cue, words)
         if frame is not None:
             probs = np.exp(frame[1])  # (W, F)
             # plain lists: a fragment has a few words, and numpy's per-call cost was most of this function's time
             part_probs = {part: probs[:, cols].sum(-1).tolist() for part, cols in columns.items()}
+            for position in frame[0]:
+                covering.setdefault(position, []).append(len(read))
             read.append((cue, {p: i for i, p in enumerate(frame[0])}, part_probs))
 
     def choose(span: Span, part: str) -> Span | None:
         positions = words.within(span)
         best, best_score = None, FRAME_LINK
-        for cue, rows, part_probs in read:
+        # Only the frames whose window holds a word of the fragment can claim it (any other scores 0): looking at
+        # every cue of the article for every fragment made long articles quadratic.
+        for cue, rows, part_probs in (read[k] for k in sorted({k for p in positions for k in covering.get(p, ())})):
             inside = [part_probs[part][rows[p]] for p in positions if p in rows]
             score = sum(inside) / len(inside) if inside else 0.0
             if score >= best_score:

@@ -9,6 +9,7 @@ order (or the caller's triggers in the caller's order), each pointing to the cla
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 
 from ..core.alignment import decode_word_tags
@@ -89,12 +90,16 @@ class ArticleDecoder:
                         in _kept(_tagged(state.trigger, state, words.positions), min_score)]
         else:
             triggers = [(key, span, event_type, 1.0) for key, (_, span, event_type) in enumerate(state.given)]
-        # each mention's word positions, once per article (every trigger of the article scores the same mentions)
-        entity_words = [(span, words.within(span)) for span, _, _ in entities]
+        # Each mention's word positions, once per article, by sentence: an argument sits in its trigger's sentence, and
+        # scoring every mention of the article for every trigger made long articles quadratic.
+        entity_words: dict[int, list[tuple[Span, list[int]]]] = {}
+        for span, _, _ in entities:
+            entity_words.setdefault(bisect_right(sentences, span.start), []).append((span, words.within(span)))
         events = []
         for key, span, event_type, score in triggers:
-            candidates = (entity_arguments(state.argument_probs.get(key, {}), entity_words, self._role_columns,
-                                           self.thresholds.argument)
+            candidates = (entity_arguments(state.argument_probs.get(key, {}),
+                                           entity_words.get(bisect_right(sentences, span.start), []),
+                                           self._role_columns, self.thresholds.argument)
                           if self.by_entities else state.arguments.get(key, []))
             arguments = [Argument(role, arg, s) for arg, role, s in candidates
                          if s >= min_score and not arg.overlaps(span) and same_sentence(arg, span, sentences)]
