@@ -9,9 +9,9 @@ A config file has three sections, and may build on another config::
 
 Every default is the release recipe's (``configs/release.yaml`` writes each one out). Data paths (``train``, ``dev``,
 ``test``) are relative to the file that names them; ``training.output_dir`` and a backbone folder are relative to the
-working directory, as with any ``TrainingArguments``. An unknown key or a value of the wrong type is an error that
-names the file, the key and what is accepted. Write floats with a dot and a signed exponent (``1.0e-5``): YAML 1.1
-reads ``1e-5`` as a string.
+working directory, as with any ``TrainingArguments``. An unknown key or a value of the wrong type is an error naming
+the file, the key and what is accepted. Floats take a dot and a signed exponent (``1.0e-5``; YAML 1.1 reads ``1e-5``
+as a string).
 """
 
 from __future__ import annotations
@@ -175,17 +175,17 @@ class ExperimentConfig:
         return TrainingArguments(**{**self.training, **overrides})
 
     def save(self, directory: str | Path) -> Path:
-        """Write the resolved config (every default filled in, ``base`` merged in, data paths absolute) as YAML that
-        :func:`load_config` reads back from anywhere."""
+        """Write the resolved config (defaults filled in, ``base`` merged, data paths absolute): it loads anywhere."""
         path = Path(directory) / TRAINING_CONFIG_FILE
+        # a token is a secret, and the saved config is published with the model: redacted as transformers does
+        secrets = {key: "<HUB_TOKEN>" for key, value in self.training.items() if key.endswith("token") and value}
         resolved = {"data": dataclasses.asdict(self.data), "model": dataclasses.asdict(self.model),
-                    "training": self.training}
+                    "training": {**self.training, **secrets}}
         path.write_text(yaml.safe_dump(resolved, sort_keys=False), encoding="utf-8")
         return path
 
 
-# The one mapping from an experiment config to the model's settings: EventClaimConfig setting -> the config key it
-# comes from. Training builds a new model from it; a trained model that continues training keeps its own.
+# The one mapping of the model's settings (EventClaimConfig) to the config keys they come from (not for a trained model)
 SETTING_KEYS = {"classifier_dropout": "model.classifier_dropout", "event_tag_weight": "model.event_tag_weight",
                 "event_conventions": "model.event_conventions", "entity_labels": "model.entity_head",
                 "frame_labels": "model.claim_frames", "argument_decoding": "model.argument_decoding",

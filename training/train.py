@@ -24,6 +24,7 @@ from inference.core.model_folder import TRAIN_RESULTS_FILE, TRAINING_ARGS_FILE
 from .cli import check_data, command_parser, run_command, setup_logging
 from .config import DATA_PATHS, DataConfig, ExperimentConfig, keys_a_trained_model_fixes, load_config, model_settings
 from .data.importers import load_paths
+from .guards import check_finite, check_steps, check_window, claimed_output_dir, resume_point
 
 # The model code (torch, transformers, accelerate) loads in the functions that use it, so --help answers at once.
 if TYPE_CHECKING:
@@ -126,7 +127,9 @@ def build_model(config: ExperimentConfig, schema: LabelSchema) -> tuple[EventCla
     from inference.runtime.hub import resolve_model_dir
 
     source = resolve_backbone(config.model.model_name_or_path)
-    if AutoConfig.from_pretrained(source).model_type == EventClaimConfig.model_type:
+    backbone = AutoConfig.from_pretrained(source)
+    check_window(config.data.max_length, backbone.to_dict(), config.model.model_name_or_path)
+    if backbone.model_type == EventClaimConfig.model_type:
         source = resolve_model_dir(source)  # a hub id: weights, tokenizer and schema fetched together
         model = EventClaimModel.from_pretrained(source)
         for key in keys_a_trained_model_fixes(config, model.config, schema):
@@ -170,26 +173,10 @@ def build_trainer(config: ExperimentConfig, model: EventClaimModel, tokenizer, s
     )
 
 
-def resume_point(resume: str | bool | None, output_dir: str) -> str | None:
-    """The checkpoint ``--resume`` continues from: the newest complete one for ``True``, the one named, or None."""
-    from .checkpoints import checkpoint_problem, last_complete_checkpoint
-
-    if resume is True:
-        resume = last_complete_checkpoint(output_dir)  # logs each newer, half-written one it skips
-        if resume is None:
-            raise FileNotFoundError(f"--resume: no complete checkpoint-* folder in {output_dir}; train without "
-                                    "--resume")
-    elif resume and (problem := checkpoint_problem(resume)):
-        raise FileNotFoundError(f"--resume {resume}: {problem}; name a complete checkpoint, or pass --resume alone "
-                                "for the newest complete one")
-    if resume:
-        logger.info("resuming from %s", resume)
-    return resume or None
-
-
 def fit(trainer: ExtractionTrainer, resume: str | None) -> dict:
     """Train, and log and save the training metrics (tokens/s over the tokens seen without padding)."""
     result = trainer.train(resume_from_checkpoint=resume)
+    check_finite(trainer.model, trainer.state.global_step, trainer.args.learning_rate)
     metrics = dict(result.metrics)
     metrics["train_tokens_per_second"] = trainer.state.num_input_tokens_seen / max(metrics["train_runtime"], 1e-9)
     trainer.log_metrics("train", metrics)
@@ -244,6 +231,14 @@ def train(config: ExperimentConfig, resume: str | bool | None = None, callbacks:
 
         metrics = train(load_config("configs/tiny.yaml"))
     """
+    config = dataclasses.replace(config, training={**TRAINING_DEFAULTS, **config.training})
+    check_steps(config.training)
+    with claimed_output_dir(Path(config.training["output_dir"]), resume):
+        return _train(config, resume, callbacks)
+
+
+def _train(config: ExperimentConfig, resume: str | bool | None, callbacks: list | None) -> dict:
+    """:func:`train` in a folder it holds."""
     from transformers import set_seed
 
     from inference.core.schema import LabelSchema
@@ -251,7 +246,6 @@ def train(config: ExperimentConfig, resume: str | bool | None = None, callbacks:
 
     from .trainer import REQUIRED_ARGUMENTS
 
-    config = dataclasses.replace(config, training={**TRAINING_DEFAULTS, **config.training})
     set_seed(config.training_arguments().seed)
     splits = load_splits(config.data)
     model, tokenizer = build_model(config, LabelSchema.default())
