@@ -1,10 +1,10 @@
 """The predictor's second stage: an article's per-word state into linked events, claims and entity mentions.
 
 Plain Python over what the window runner filled (``inference/runtime/window_runner.py``); no model runs here. The
-result is final: claims in text order, each with at most one source (the fragment nearest its cue) and the speaker
-that source stands for (``inference/core/speakers.py``), events in text
-order (or the caller's triggers in the caller's order), each pointing to the claim whose content holds its trigger
-(``Event.claim``).
+result is final: claims in text order, their content cleaned (``inference/core/claim_spans.py``), each with at most
+one source (the fragment nearest its cue) and the speaker that source stands for (``inference/core/speakers.py``);
+events in text order (or the caller's triggers in the caller's order), each pointing to the claim whose content holds
+its trigger (``Event.claim``).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from ..core.claim_linking import (
     frame_claims,
     link_claims,
 )
+from ..core.claim_spans import clean_content
 from ..core.decoding import allowed_transitions, best_bio_tags, entity_arguments, role_columns
 from ..core.modeling import EventClaimConfig
 from ..core.sentences import same_sentence, sentence_starts
@@ -66,7 +67,8 @@ class ArticleDecoder:
         sentences = sentence_starts(text)
         entities = _kept(_tagged(entity_path, state, words.positions), min_score) if entity_path else []
         events = self._events(state, words, entities, sentences, min_score)
-        claims = sorted(self._claims(state, words, sentences, min_score), key=_claim_start)
+        claims = sorted((clean_content(c, text) for c in self._claims(state, words, sentences, min_score)),
+                        key=_claim_start)
         for claim in claims:
             claim.source = _nearest_source(claim)
         resolver = SpeakerResolver(text, named_mentions(text, [Entity(t, span, s) for span, t, s in entities]), claims,
