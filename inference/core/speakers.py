@@ -44,8 +44,8 @@ STATE_NOUNS = frozenset("government administration regime authority authorities 
 INDEFINITE = frozenset({"a", "an", "some", "many", "several", "other", "others", "one", "two", "three", "most",
                         "few", "critics", "experts", "officials", "analysts", "observers", "sources", "people"})
 PERSON_TYPES = ("PER",)
-LOOK_BACK = 12  # sentences: how far back an earlier name is looked for (beyond it, a reader would name them again)
 GROUP_TYPES = ("ORG", "GPE")
+LOOK_BACK = 12  # sentences: how far back an earlier name is looked for (beyond it, a reader would name them again)
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 
 
@@ -102,7 +102,7 @@ class SpeakerResolver:
         self.quoting = dict(zip(sources, claim_of_events(sources, claims), strict=True))  # "I" -> the quoting claim
         self.gender = _genders(text)
 
-    def speaker(self, source: Span) -> Span | None:
+    def speaker(self, source: Span, _quoted: frozenset[Span] = frozenset()) -> Span | None:
         """The span of the most specific mention of who speaks through ``source``, or None when the article never
         says."""
         words = [word.lower() for word in _WORD.findall(source.text_in(self.text))]
@@ -112,7 +112,9 @@ class SpeakerResolver:
         if pronoun in FIRST_PERSON:  # "I" in a quotation: whoever is quoted
             quoting = self.quoting.get(source)
             claim = self.claims[quoting] if quoting is not None else None
-            return self.speaker(claim.source[0]) if claim and claim.source and claim.source[0] != source else None
+            if claim is None or not claim.source or claim.source[0] in _quoted | {source}:  # crossing quotes: stop
+                return None
+            return self.speaker(claim.source[0], _quoted | {source})
         if pronoun in PERSON_PRONOUNS:
             return self.person(source, "female" if pronoun in ("she", "her", "hers") else "male")
         if pronoun in GROUP_PRONOUNS:
