@@ -102,8 +102,9 @@ class WindowRunner:
         head's."""
         with self._tokenizer_lock:
             states = [ArticleState(tokens) for tokens in tokenize_texts(self.tokenizer, texts)]
-        for state, given in zip(states, triggers, strict=True) if triggers is not None else ():
-            state.given = [(_first_word(state.tokens, span), span, event_type) for span, event_type in given]
+        if triggers is not None:
+            for state, given in zip(states, triggers, strict=True):
+                state.given = [(_first_word(state.tokens, span), span, event_type) for span, event_type in given]
         size = self.window - 2  # room for [CLS] and [SEP]
         jobs = [(i, w) for i, state in enumerate(states) for w in plan_windows(len(state.tokens), size, self.stride)]
         jobs.sort(key=lambda job: job[1].end - job[1].start, reverse=True)  # similar lengths batch with little padding
