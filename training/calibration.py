@@ -1,4 +1,4 @@
-"""Tuning the trigger and argument thresholds on dev articles.
+"""Tuning on dev articles: the trigger and argument thresholds, or (``--scores``) the maps that calibrate scores.
 
 M2E2 leaves many real triggers unlabelled (a common trigger word is labelled in a minority of its uses), so the
 trigger head learns that a typical trigger word is more often ``O`` than not, and its argmax finds few triggers;
@@ -9,6 +9,8 @@ threshold (for argument classification F1). The test split is never looked at.
 Usage::
 
     python -m training.calibration --model runs/release/model --data data/release/dev.jsonl
+    python -m training.calibration --model runs/release/model --data data/release/dev.jsonl --scores \
+        [--judgements judgements/triggers_m2e2_dev.jsonl]   # claim and event scores: score_maps.json
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from .data.importers import FORMATS, load_paths
 
 # The model code (torch, transformers) loads where it is used, so --help answers at once.
 if TYPE_CHECKING:
+    from inference.core.score_maps import ScoreMaps
     from inference.runtime.predictor import Predictor
 
 logger = logging.getLogger("training.calibration")
@@ -65,6 +68,34 @@ def calibrate_thresholds(predictor: Predictor, dev: Sequence[Article], grid: Seq
     return chosen
 
 
+def fit_score_maps(predictor: Predictor, dev: Sequence[Article], judgements: Sequence[str] = ()) -> ScoreMaps:
+    """One isotonic map per kind (claims, events) from ``predictor``'s raw scores on ``dev`` to the share right there
+    (``training/evaluation/score_outcomes.py``); logs the dev calibration error before and after.
+
+    Example::
+
+        fit_score_maps(Predictor.from_pretrained("runs/x/model"), dev).save("runs/x/model")
+    """
+    from inference.core.score_maps import ScoreMaps, expected_calibration_error, fit_isotonic
+
+    from .evaluation.adjudication import read_judgements
+    from .evaluation.score_outcomes import outcomes
+    from .evaluation.scoring import evaluate_articles
+
+    predictor.decoder.score_maps = ScoreMaps()  # fit on the raw scores
+    _, predicted = evaluate_articles(predictor, dev)
+    maps = ScoreMaps()
+    for kind, (scores, right) in outcomes(dev, predicted, read_judgements(judgements)).items():
+        if scores:
+            maps.knots[kind] = fit_isotonic(scores, right)
+            calibrated = [maps.apply(kind, s) for s in scores]
+            logger.info("%s scores on dev: ECE %.3f -> %.3f (%d of %d right)", kind,
+                        expected_calibration_error(scores, right), expected_calibration_error(calibrated, right),
+                        sum(right), len(right))
+    predictor.decoder.score_maps = maps
+    return maps
+
+
 def save_thresholds(predictor: Predictor) -> None:
     """Copy the predictor's thresholds into its model's config (saved with the model from then on)."""
     for attribute, _ in STEPS:
@@ -77,6 +108,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", required=True, nargs="+", help="Dev articles (never the test split).")
     parser.add_argument("--format", default="auto", choices=["auto", *FORMATS],
                         help="Input format; auto detects it from the path.")
+    parser.add_argument("--scores", action="store_true",
+                        help="Instead of the thresholds, fit the maps that calibrate claim and event scores "
+                             "(score_maps.json in the model folder).")
+    parser.add_argument("--judgements", nargs="+", default=None, metavar="FILE",
+                        help="With --scores: judged trigger predictions, so that an event judged real counts right.")
     options = parser.parse_args(argv)
     folder = check_model_folder(options.model)  # a folder, not a hub id: its config.json is written
     check_data(options.data, options.format, "--data")
@@ -85,6 +121,10 @@ def main(argv: list[str] | None = None) -> None:
     from inference.runtime.predictor import Predictor
 
     predictor = Predictor.from_pretrained(folder)
+    if options.scores:
+        fit_score_maps(predictor, dev, options.judgements or ()).save(folder)
+        logger.info("score maps written to %s", folder)
+        return
     chosen = calibrate_thresholds(predictor, dev)
     save_thresholds(predictor)
     predictor.model.config.save_pretrained(folder)

@@ -29,13 +29,14 @@ EVAL_RESULTS_FILE = "eval_results.json"  # test scores, every number unrounded, 
 EVAL_REPORT_FILE = "eval_results.md"  # the same scores as tables
 CARD_FILE = "README.md"  # the model card, rendered from the files above
 BACKENDS_FILE = "backends.json"  # the backends' F1 gate: which backend extract runs by default
+SCORE_MAPS_FILE = "score_maps.json"  # claim and event scores calibrated on dev (inference/core/score_maps.py)
 DEFAULT_MODEL = Path(__file__).parents[1] / "default_model"  # the model shipped in the package, extract's default
 RUN_MODEL_SUBDIR = "model"  # where training saves the model folder in a run's output_dir, beside its checkpoints
 
 # How the model was made: copied along when a model is shipped (its test scores are measured again on the fp16
 # weights, and its gate record measured again or not at all).
 TRAINING_RECORD = (TRAINING_CONFIG_FILE, TRAINING_ARGS_FILE, TRAIN_RESULTS_FILE)
-SHIPPED_FROM_CANDIDATE = (*TOKENIZER_FILES, SCHEMA_FILE, *TRAINING_RECORD)
+SHIPPED_FROM_CANDIDATE = (*TOKENIZER_FILES, SCHEMA_FILE, *TRAINING_RECORD, SCORE_MAPS_FILE)
 # What publishing requires; each entry is a set of alternatives (a tokenizer saves tokenizer.json, or vocab.txt).
 REQUIRED_TO_PUBLISH = ({WEIGHTS_FILE}, {CONFIG_FILE}, {SCHEMA_FILE}, {"tokenizer_config.json"},
                        {"tokenizer.json", "vocab.txt"}, {TRAINING_CONFIG_FILE}, {TRAIN_RESULTS_FILE},
@@ -43,7 +44,7 @@ REQUIRED_TO_PUBLISH = ({WEIGHTS_FILE}, {CONFIG_FILE}, {SCHEMA_FILE}, {"tokenizer
 # Everything published when present: a fixed allow-list, so checkpoints, optimizer states, predictions and anything
 # else in the folder stay local.
 PUBLISHED = (WEIGHTS_FILE, CONFIG_FILE, SCHEMA_FILE, *TOKENIZER_FILES, *TRAINING_RECORD, EVAL_RESULTS_FILE,
-             EVAL_REPORT_FILE, CARD_FILE, BACKENDS_FILE)
+             EVAL_REPORT_FILE, CARD_FILE, BACKENDS_FILE, SCORE_MAPS_FILE)
 # What is fetched of a hub model: the published files and other models' sharded weights and sentencepiece
 # tokenizers; never pickles, checkpoints or optimizer states.
 HUB_PATTERNS = ("*.safetensors", "*.json", "*.yaml", "*.md", "vocab.txt", "merges.txt", "*.model")

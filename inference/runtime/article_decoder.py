@@ -24,6 +24,7 @@ from ..core.claim_linking import (
 from ..core.claim_spans import clean_content
 from ..core.decoding import allowed_transitions, best_bio_tags, entity_arguments, role_columns
 from ..core.modeling import EventClaimConfig
+from ..core.score_maps import ScoreMaps
 from ..core.sentences import same_sentence, sentence_starts
 from ..core.speakers import SpeakerResolver, named_mentions
 from .window_runner import ArticleState, Tagged, Thresholds
@@ -41,8 +42,8 @@ def _tagged(table: dict[int, tuple[str, float]], state: ArticleState, words: lis
 class ArticleDecoder:
     """Turns :class:`~inference.runtime.window_runner.ArticleState` objects into :class:`Article` predictions."""
 
-    def __init__(self, config: EventClaimConfig, thresholds: Thresholds) -> None:
-        self.thresholds = thresholds
+    def __init__(self, config: EventClaimConfig, thresholds: Thresholds, score_maps: ScoreMaps) -> None:
+        self.thresholds, self.score_maps = thresholds, score_maps
         self.entity_labels, self.frame_labels = config.entity_labels, config.frame_labels
         self.by_entities = config.argument_decoding == "entities"
         self.claim_decoding = config.claim_decoding
@@ -75,6 +76,9 @@ class ArticleDecoder:
                                    sentences)
         for claim in claims:
             claim.speaker = resolver.speaker(claim.source[0]) if claim.source else None
+            claim.score = self.score_maps.apply("claim", claim.score)
+        for event in events:
+            event.score = self.score_maps.apply("event", event.score)
         if state.given is None:  # given triggers keep the caller's order
             events.sort(key=lambda e: e.trigger)
         for event, claim in zip(events, claim_of_events([e.trigger for e in events], claims), strict=True):

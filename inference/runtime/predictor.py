@@ -19,6 +19,7 @@ from ..core.articles import Article
 from ..core.model_folder import SCHEMA_FILE
 from ..core.modeling import EventClaimModel
 from ..core.schema import LabelSchema
+from ..core.score_maps import ScoreMaps
 from .article_decoder import ArticleDecoder
 from .backends import BATCH_SIZE, resolve_device
 from .hub import resolve_model_dir
@@ -30,7 +31,7 @@ class Predictor:
 
     ``window``/``stride`` default to the model's; ``batch_size`` counts windows per forward pass; spans whose mean tag
     probability is below ``min_score`` are left out; ``trigger_threshold``/``argument_threshold`` override the
-    model's calibrated ones.
+    model's calibrated ones; ``score_maps`` calibrate claim and event scores (a model folder's ``score_maps.json``).
 
     Example::
 
@@ -42,7 +43,8 @@ class Predictor:
     def __init__(self, model: EventClaimModel, tokenizer, schema: LabelSchema | None = None, *,
                  window: int | None = None, stride: int | None = None, batch_size: int = BATCH_SIZE,
                  device: str | torch.device | None = None, min_score: float = 0.0,
-                 trigger_threshold: float | None = None, argument_threshold: float | None = None) -> None:
+                 trigger_threshold: float | None = None, argument_threshold: float | None = None,
+                 score_maps: ScoreMaps | None = None) -> None:
         self.device = resolve_device(device, "torch")  # the given device, else CUDA when present, else the CPU
         self.model = model.to(self.device).eval()
         self.tokenizer = tokenizer
@@ -57,7 +59,7 @@ class Predictor:
             config.trigger_threshold if trigger_threshold is None else trigger_threshold,
             config.argument_threshold if argument_threshold is None else argument_threshold)
         self.runner = WindowRunner(self.model, tokenizer, self.schema, self.device, window, stride, self.thresholds)
-        self.decoder = ArticleDecoder(config, self.thresholds)
+        self.decoder = ArticleDecoder(config, self.thresholds, score_maps or ScoreMaps())
 
     @classmethod
     def from_pretrained(cls, path: str | Path, dtype: torch.dtype = torch.float32, backend: str = "torch",
@@ -83,7 +85,7 @@ class Predictor:
 
             model = OnnxModel(model, int8=backend == "onnx-int8", tokenizer=tokenizer)
         schema = LabelSchema.load(folder) if (Path(folder) / SCHEMA_FILE).is_file() else None
-        return cls(model, tokenizer, schema, device=device, **options)
+        return cls(model, tokenizer, schema, device=device, score_maps=ScoreMaps.load(folder), **options)
 
     @property
     def trigger_threshold(self) -> float | None:

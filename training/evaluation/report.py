@@ -85,6 +85,10 @@ def markdown_report(scores: dict[str, Any], meta: dict[str, Any]) -> str:
                   "events inside gold claim content whose `claim` points to the predicted claim with that cue."]
     if "triggers_adjudicated" in scores:
         lines += ["", "## Trigger classification, adjudicated", "", _adjudicated(scores["triggers_adjudicated"])]
+    if scores.get("score_calibration"):
+        lines += ["", "## Scores", "", _calibration(scores["score_calibration"]) + " (expected calibration error, 10 "
+                  "bins: the mean gap between the score and the share right; `training/evaluation/score_outcomes.py` "
+                  "says what right means)"]
     return "\n".join(lines) + "\n"
 
 
@@ -95,6 +99,11 @@ def _adjudicated(figure: dict[str, Any]) -> str:
             f"wrong); recall {percent(figure['recall'])} against the gold; F1 {percent(figure['f1'])} / "
             f"{percent(figure['adjudicated_f1'])} (exact character spans and types, {figure['predicted']} predicted, "
             f"{figure['gold']} gold)")
+
+
+def _calibration(figure: dict[str, Any]) -> str:
+    return "; ".join(f"{kind} ECE {value['ece']:.3f} ({value['right']} of {value['items']} right)"
+                     for kind, value in figure.items())
 
 
 def _attribution(figure: dict[str, Any]) -> str:
@@ -143,4 +152,6 @@ def format_summary(scores: dict[str, Any]) -> str:
         lines.append(f"{'events_in_claims':<24} {_attribution(scores['events_in_claims'])}")
     if "triggers_adjudicated" in scores:
         lines.append(f"{'triggers_adjudicated':<24} {_adjudicated(scores['triggers_adjudicated'])}")
+    if scores.get("score_calibration"):
+        lines.append(f"{'score_calibration':<24} {_calibration(scores['score_calibration'])}")
     return "\n".join(lines)

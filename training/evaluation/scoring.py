@@ -10,6 +10,7 @@ from inference.runtime.predictor import Predictor
 
 from .adjudication import Key, adjudicated_triggers
 from .claim_attribution import events_in_claims
+from .score_outcomes import calibration_errors
 from .span_metrics import span_scores
 
 
@@ -21,7 +22,8 @@ def evaluate_articles(predictor: Predictor, gold: Sequence[Article], progress: b
     Beside the span scores: ``arguments_gold_triggers``, arguments when the gold triggers are given
     (``extract(text, triggers=...)``, the standard argument extraction task); ``events_in_claims`` (when the gold
     articles annotate claims), the share of predicted events inside gold claim content that point to the right claim
-    (``claim_attribution.py``); with ``judgements``, ``triggers_adjudicated`` (``adjudication.py``).
+    (``claim_attribution.py``); with ``judgements``, ``triggers_adjudicated`` (``adjudication.py``);
+    ``score_calibration``, the expected calibration error of claim and event scores (``score_outcomes.py``).
 
     Example::
 
@@ -38,6 +40,7 @@ def evaluate_articles(predictor: Predictor, gold: Sequence[Article], progress: b
         scores["events_in_claims"] = events_in_claims(gold, results)
     if judgements is not None and events:
         scores["triggers_adjudicated"] = adjudicated_triggers(gold, predictions, judgements)
+    scores["score_calibration"] = calibration_errors(gold, predictions, judgements)
     return scores, predictions
 
 
