@@ -56,10 +56,12 @@ def default_output_dir(model: str | Path) -> Path:
 
 
 def evaluate_model(model: str | Path, data: Sequence[str | Path], output_dir: str | Path, data_format: str = "auto",
-                   predictions: bool = False, judgements: Sequence[str | Path] = (), **predictor_options) -> dict:
+                   predictions: bool = False, judgements: Sequence[str | Path] = (),
+                   reliability: str | Path | None = None, **predictor_options) -> dict:
     """Score ``model`` (a folder or hub id) on the gold articles in ``data`` and write the reports into
     ``output_dir``; returns the scores. ``judgements``: files of judged trigger predictions, for the adjudicated
-    trigger precision (``training/evaluation/adjudication.py``). ``predictor_options`` go to
+    trigger precision (``training/evaluation/adjudication.py``); ``reliability``: a PNG path for the reliability
+    diagram of claim and event scores. ``predictor_options`` go to
     ``Predictor.from_pretrained`` (``device``, ``batch_size``, ``window``, ``stride``).
 
     Example::
@@ -73,11 +75,12 @@ def evaluate_model(model: str | Path, data: Sequence[str | Path], output_dir: st
 
     predictor = Predictor.from_pretrained(folder, **predictor_options)
     return score_and_report(predictor, gold, output_dir, {"model": str(model), "data": [str(p) for p in data]},
-                            folder, predictions, judgements)
+                            folder, predictions, judgements, reliability)
 
 
 def score_and_report(predictor: Predictor, gold: list[Article], output_dir: str | Path, meta: dict,
-                     weights: str | Path, predictions: bool = False, judgements: Sequence[str | Path] = ()) -> dict:
+                     weights: str | Path, predictions: bool = False, judgements: Sequence[str | Path] = (),
+                     reliability: str | Path | None = None) -> dict:
     """Score ``predictor`` on ``gold`` and write ``eval_results.{json,md}`` (and ``predictions.jsonl``) into
     ``output_dir``: the one writer of evaluation results, for this command and for training's test run. The report's
     ``meta`` records the sha256 of the weights in the folder ``weights``, so a report can be checked against the
@@ -102,6 +105,12 @@ def score_and_report(predictor: Predictor, gold: list[Article], output_dir: str 
     json_path, md_path = write_report(scores, output_dir, meta)
     if predictions:
         write_jsonl(predicted, Path(output_dir) / "predictions.jsonl")
+    if reliability:
+        from .evaluation.reliability import reliability_diagram
+        from .evaluation.score_outcomes import outcomes
+
+        title = f"{meta['model']} on {', '.join(Path(p).name for p in meta.get('data', []))}"
+        logger.info("wrote %s", reliability_diagram(outcomes(gold, predicted, judged), reliability, title))
     logger.info("%d articles in %.1f s on %s\n%s", len(gold), seconds, predictor.device, format_summary(scores))
     logger.info("wrote %s and %s", json_path, md_path)
     if gold and not any(a.events or a.claims for a in predicted):
@@ -167,6 +176,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--judgements", nargs="+", default=None, metavar="FILE",
                         help="Judged trigger predictions the gold lacks (e.g. judgements/triggers_*_dev.jsonl): also "
                              "report trigger precision adjudicated by them.")
+    parser.add_argument("--reliability", default=None, metavar="FILE.png",
+                        help="Also draw the reliability diagram of claim and event scores (needs matplotlib: the "
+                             "plots extra).")
     options = parser.parse_args(argv)
     check_data(options.data, options.format, "--data")
     for path in options.judgements or ():
@@ -174,7 +186,8 @@ def main(argv: list[str] | None = None) -> dict:
             raise FileNotFoundError(f"--judgements {path}: no such file; accepted: JSON lines of judged triggers")
     setup_logging()
     return evaluate_model(options.model, options.data, options.output_dir or default_output_dir(options.model),
-                          options.format, options.predictions, options.judgements or (), device=options.device,
+                          options.format, options.predictions, options.judgements or (), options.reliability,
+                          device=options.device,
                           batch_size=options.batch_size,
                           window=options.window, stride=options.stride)
 
