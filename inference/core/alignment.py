@@ -46,10 +46,21 @@ class TokenizedText:
         """True at the first subword of each word."""
         return [i == 0 or self.word_ids[i] != self.word_ids[i - 1] for i in range(len(self.word_ids))]
 
+    @cached_property
+    def token_ends(self) -> list[int]:
+        """The character where each token ends (non-decreasing: tokens come in text order)."""
+        return [end for _, end in self.offsets]
+
+    def first_token(self, span: Span) -> int | None:
+        """The first token of ``span``: the first ending after its start, or None when the span covers no token (a
+        binary search: a scan from the start for every span made long articles quadratic)."""
+        position = bisect_right(self.token_ends, span.start)
+        return position if position < len(self) and self.offsets[position][0] < span.end else None
+
     @cached_property  # read for every decoded word: scanning forward each time was a measurable cost on long articles
     def word_ends(self) -> list[int]:
         """At each token, the character where its word ends (the end of the word's last subword)."""
-        ends = [end for _, end in self.offsets]
+        ends = list(self.token_ends)
         for i in range(len(ends) - 2, -1, -1):
             if self.word_ids[i] == self.word_ids[i + 1]:
                 ends[i] = ends[i + 1]
@@ -183,7 +194,7 @@ def spans_to_word_tags(tokens: TokenizedText, spans: Sequence[tuple[Span, str]])
         (['O', 'B-cue', 'O', 'O'], 0)
     """
     starts = [s for s, _ in tokens.offsets]
-    ends = [e for _, e in tokens.offsets]
+    ends = tokens.token_ends
     word_ids = tokens.word_ids
     tags = ["O"] * len(tokens)
     misaligned = 0

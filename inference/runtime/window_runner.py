@@ -11,7 +11,6 @@ article decoder's job (``inference/runtime/article_decoder.py``).
 from __future__ import annotations
 
 import threading
-from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -57,11 +56,8 @@ class ArticleState:
     hidden: dict[Window, torch.Tensor] = field(default_factory=dict)
     claim_spans: list[Tagged] = field(default_factory=list)  # the claim head's best valid path as spans, every score
     frames: dict[int, Frame] = field(default_factory=dict)  # a chosen cue's first word -> its frame
-
-    @property
-    def words(self) -> ArticleWords:
-        """The article's words (first-subword positions in text order, with their first characters)."""
-        return ArticleWords.of(self.tokens, sorted(self.claim))
+    # the article's words (first-subword positions in text order, with their first characters), once every window ran
+    words: ArticleWords | None = None
 
 
 def window_words(tokens: TokenizedText, window: Window) -> tuple[list[int], list[int]]:
@@ -110,9 +106,12 @@ class WindowRunner:
         jobs.sort(key=lambda job: job[1].end - job[1].start, reverse=True)  # similar lengths batch with little padding
         for b in tqdm(range(0, len(jobs), batch_size), desc="windows", unit="batch", disable=not progress):
             self._run_batch([(states[i], w) for i, w in jobs[b : b + batch_size]])
-        words = [sorted(state.claim) for state in states]
-        paths = best_bio_tags([s.claim for s in states], words, self.claim_labels, self._claim_transitions)
-        for state, positions, path in zip(states, words, paths, strict=True):
+        for state in states:
+            state.words = ArticleWords.of(state.tokens, sorted(state.claim))
+        paths = best_bio_tags([s.claim for s in states], [s.words.positions for s in states], self.claim_labels,
+                              self._claim_transitions)
+        for state, path in zip(states, paths, strict=True):
+            positions = state.words.positions
             state.claim_spans = decode_word_tags([path[p][0] for p in positions], [path[p][1] for p in positions],
                                                  state.tokens, positions)
             if self.reads_frames:
@@ -197,8 +196,8 @@ class WindowRunner:
 
 def _first_word(tokens: TokenizedText, span: Span) -> int:
     """The first subword of the word where ``span`` starts (a given trigger is read there, as a found one would be)."""
-    position = bisect_right([end for _, end in tokens.offsets], span.start)  # the first token ending after the start
-    if position == len(tokens) or tokens.offsets[position][0] >= span.end:
+    position = tokens.first_token(span)
+    if position is None:
         raise ValueError(f"trigger {span.start}-{span.end} covers no word of its text; accepted: a span over a word")
     while not tokens.word_starts[position]:
         position -= 1

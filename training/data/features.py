@@ -77,7 +77,7 @@ def article_windows(article: Article, tokenizer, config: EventClaimConfig, max_l
     corpus = article.meta.get("corpus")
     convention = config.event_conventions.index(corpus) if corpus in config.event_conventions else 0
     # The first subword of each trigger, and its arguments' labels over the whole article.
-    event_rows = [(_first_token(tokens, e.trigger),
+    event_rows = [(tokens.first_token(e.trigger),
                    label([(a.span, a.role) for a in e.arguments], config.argument_labels, "argument"))
                   for e in events]
     frame_rows = _frame_rows(article, config, label) if "claims" in article.layers and config.frame_labels else []
@@ -141,7 +141,7 @@ def _frame_rows(article: Article, config: EventClaimConfig, label: _Labeller) ->
             label.counts["claim without a cue, no frame trained"] += 1
             continue
         spans = [(s, "source") for s in claim.source] + [(s, "content") for s in claim.content]
-        rows.append((_first_token(label.tokens, min(claim.cue)), label(spans, config.frame_labels, "frame span")))
+        rows.append((label.tokens.first_token(min(claim.cue)), label(spans, config.frame_labels, "frame span")))
     return rows
 
 
@@ -152,13 +152,6 @@ def _anchors_in(window: Window, rows: list[tuple[int | None, list[int]]], limit:
     if len(inside) > limit:
         counts[f"{what} over max_triggers_per_window, not trained there as an anchor"] += len(inside) - limit
     return inside[:limit]
-
-
-def _first_token(tokens: TokenizedText, span: Span) -> int | None:
-    for i, (start, end) in enumerate(tokens.offsets):
-        if end > span.start:
-            return i if start < span.end else None
-    return None
 
 
 def build_dataset(articles: Sequence[Article], tokenizer, config: EventClaimConfig, max_length: int, stride: int,
