@@ -53,7 +53,8 @@ def backend_f1(model_dir: str | Path, data: Sequence[str | Path], backends: Sequ
     for backend in backends:
         with quiet_weight_loading():
             predictor = Predictor.from_pretrained(model_dir, device="cpu", backend=backend)
-        scores[backend] = round(100 * flat_metrics(evaluate_articles(predictor, gold)[0])["overall_f1"], 2)
+        measured, _ = evaluate_articles(predictor, gold, gold_triggers=False)  # compares headline scores
+        scores[backend] = round(100 * flat_metrics(measured)["overall_f1"], 2)
         logger.info("%s: overall F1 %.2f on %d articles", backend, scores[backend], len(gold))
     return scores, len(gold)
 

@@ -59,7 +59,7 @@ def calibrate_thresholds(predictor: Predictor, dev: Sequence[Article], grid: Seq
         results: dict[float | None, float] = {}
         for threshold in (None, *grid):
             setattr(predictor, attribute, threshold)
-            scores, _ = evaluate_articles(predictor, events)
+            scores, _ = evaluate_articles(predictor, events, gold_triggers=False)
             results[threshold] = sum(scores[task]["exact"]["f1"] for task in tasks) / len(tasks)
             logger.info("%s %s: mean dev F1 of %s %.3f", attribute, threshold, " and ".join(tasks), results[threshold])
         best = max(results, key=lambda t: results[t])  # ties keep the earlier candidate: argmax first
@@ -83,7 +83,7 @@ def fit_score_maps(predictor: Predictor, dev: Sequence[Article], judgements: Seq
     from .evaluation.scoring import evaluate_articles
 
     predictor.decoder.score_maps = ScoreMaps()  # fit on the raw scores
-    _, predicted = evaluate_articles(predictor, dev)
+    _, predicted = evaluate_articles(predictor, dev, gold_triggers=False)
     maps = ScoreMaps()
     for kind, (scores, right) in outcomes(dev, predicted, read_judgements(judgements)).items():
         if scores:

@@ -16,12 +16,17 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from inference.core.articles import Article, DataError
+from inference.core.articles import Article, DataError, Event
 
 from .words import prf
 
 VERDICTS = ("real", "other-type", "not-event", "borderline")
 Key = tuple[str, int, int, str]  # article id, trigger start, end, event type
+
+
+def trigger_key(article_id: str, event: Event) -> Key:
+    """How a judgement names a predicted trigger: its article, offsets and event type."""
+    return article_id, event.trigger.start, event.trigger.end, event.type
 
 
 def read_judgements(paths: Iterable[str | Path]) -> dict[Key, str]:
@@ -71,8 +76,8 @@ def adjudicated_triggers(gold: Sequence[Article], predicted: Sequence[Article], 
     for article in gold:
         if "events" not in article.layers:
             continue
-        gold_keys = {(article.id, e.trigger.start, e.trigger.end, e.type) for e in article.events}
-        predicted_keys = {(article.id, e.trigger.start, e.trigger.end, e.type) for e in by_id[article.id].events}
+        gold_keys = {trigger_key(article.id, e) for e in article.events}
+        predicted_keys = {trigger_key(article.id, e) for e in by_id[article.id].events}
         n_gold, n_predicted = n_gold + len(gold_keys), n_predicted + len(predicted_keys)
         matched += len(gold_keys & predicted_keys)
         for key in predicted_keys - gold_keys:

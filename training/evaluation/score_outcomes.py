@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from inference.core.articles import Article, Claim, Span
 from inference.core.score_maps import expected_calibration_error
 
-from .adjudication import Key
+from .adjudication import Key, trigger_key
 
 
 def _overlap(a: Sequence[Span], b: Sequence[Span]) -> bool:
@@ -47,9 +47,9 @@ def outcomes(gold: Sequence[Article], predicted: Sequence[Article], judgements: 
                 found["claim"][0].append(claim.score or 0.0)
                 found["claim"][1].append(any(_same_claim(claim, g) for g in article.claims))
         if "events" in article.layers:
-            gold_keys = {(article.id, e.trigger.start, e.trigger.end, e.type) for e in article.events}
+            gold_keys = {trigger_key(article.id, e) for e in article.events}
             for event in prediction.events:
-                key = (article.id, event.trigger.start, event.trigger.end, event.type)
+                key = trigger_key(article.id, event)
                 found["event"][0].append(event.score or 0.0)
                 found["event"][1].append(key in gold_keys or (judgements or {}).get(key) == "real")
     return found

@@ -15,14 +15,16 @@ from .span_metrics import span_scores
 
 
 def evaluate_articles(predictor: Predictor, gold: Sequence[Article], progress: bool = False,
-                      judgements: dict[Key, str] | None = None) -> tuple[dict, list[Article]]:
+                      judgements: dict[Key, str] | None = None, gold_triggers: bool = True
+                      ) -> tuple[dict, list[Article]]:
     """Run :func:`inference.extract` on every gold article's text and score the results; returns
     ``(scores, predictions)``. Scoring the user-facing results makes the measured score the one users get.
 
     Beside the span scores: ``arguments_gold_triggers``, arguments when the gold triggers are given
-    (``extract(text, triggers=...)``, the standard argument extraction task); ``events_in_claims`` (when the gold
-    articles annotate claims), the share of predicted events inside gold claim content that point to the right claim
-    (``claim_attribution.py``); with ``judgements``, ``triggers_adjudicated`` (``adjudication.py``);
+    (``extract(text, triggers=...)``, the standard argument extraction task: a second pass over the event articles,
+    which callers comparing only the headline scores skip with ``gold_triggers=False``); ``events_in_claims`` (when
+    the gold articles annotate claims), the share of predicted events inside gold claim content that point to the
+    right claim (``claim_attribution.py``); with ``judgements``, ``triggers_adjudicated`` (``adjudication.py``);
     ``score_calibration``, the expected calibration error of claim and event scores (``score_outcomes.py``).
 
     Example::
@@ -34,7 +36,7 @@ def evaluate_articles(predictor: Predictor, gold: Sequence[Article], progress: b
     predictions = [result.to_article(a.id, a.text) for result, a in zip(results, gold, strict=True)]
     scores = span_scores(list(gold), predictions)
     events = [a for a in gold if "events" in a.layers]
-    if events:
+    if events and gold_triggers:
         scores["arguments_gold_triggers"] = _arguments_on_gold_triggers(predictor, events)
     if any("claims" in a.layers for a in gold):
         scores["events_in_claims"] = events_in_claims(gold, results)
