@@ -26,6 +26,7 @@ from inference.core.model_folder import (
 )
 from inference.core.modeling import EventClaimConfig
 from inference.core.schema import LabelSchema
+from inference.ecosystem.transformers_pipeline import TASK as PIPELINE_TASK
 
 from .evaluation.report import TITLES, percent
 from .evaluation.span_metrics import TASKS
@@ -142,8 +143,9 @@ def _evaluation(evaluation: dict[str, Any] | None) -> tuple[list[dict[str, Any]]
     return rows, note, results
 
 
-def render_model_card(model_dir: str | Path, model_id: str | None = None) -> ModelCard:
-    """The model card of ``model_dir`` (a saved model folder), titled ``model_id`` (default: the run's folder name).
+def render_model_card(model_dir: str | Path, model_id: str | None = None, model_ref: str | None = None) -> ModelCard:
+    """The model card of ``model_dir`` (a saved model folder), titled ``model_id`` (default: the run's folder name);
+    its code loads the model with the Python expression ``model_ref`` (default: ``model_id`` quoted, a hub id).
 
     Example::
 
@@ -165,8 +167,9 @@ def render_model_card(model_dir: str | Path, model_id: str | None = None) -> Mod
         language="en",
         license="apache-2.0",
         library_name="transformers",
-        pipeline_tag="token-classification",
-        tags=["event-extraction", "attribution", "claims", "news"],
+        # No pipeline_tag: the hub's tags name transformers' own tasks, and token-classification's pipeline cannot run
+        # this model; the package's pipeline task is a tag.
+        tags=["event-extraction", "attribution", "claims", "news", PIPELINE_TASK],
         base_model=_base_model(backbone),
         model_name=model_id,
         eval_results=eval_results or None,
@@ -176,7 +179,9 @@ def render_model_card(model_dir: str | Path, model_id: str | None = None) -> Mod
         card_data,
         template_path=str(TEMPLATE),
         model_id=model_id,
+        model_ref=model_ref or json.dumps(model_id),
         model_type=EventClaimConfig.model_type,
+        pipeline_task=PIPELINE_TASK,
         backbone=backbone,
         window=model_config.window,
         event_types=schema.event_types,
@@ -201,7 +206,7 @@ def render_model_card(model_dir: str | Path, model_id: str | None = None) -> Mod
     return card
 
 
-def write_model_card(model_dir: str | Path, model_id: str | None = None) -> Path:
+def write_model_card(model_dir: str | Path, model_id: str | None = None, model_ref: str | None = None) -> Path:
     """Render ``README.md`` in ``model_dir``; returns its path.
 
     Example::
@@ -209,5 +214,5 @@ def write_model_card(model_dir: str | Path, model_id: str | None = None) -> Path
         write_model_card("runs/release/model")  # -> PosixPath('runs/release/model/README.md')
     """
     path = Path(model_dir) / CARD_FILE
-    render_model_card(model_dir, model_id).save(path)
+    render_model_card(model_dir, model_id, model_ref).save(path)
     return path

@@ -36,6 +36,7 @@ from .evaluate import evaluate_model, find_results, same_data, shown_path
 logger = logging.getLogger("training.ship")
 
 SHIPPED_MODEL_ID = "newsextract default model"
+SHIPPED_MODEL_REF = "str(inference.DEFAULT_MODEL)"  # how the card's code loads it: the folder inside the package
 
 
 def read_test_results(model_dir: Path) -> dict:
@@ -92,7 +93,7 @@ def record_results(out: str | Path, data: Sequence[str | Path]) -> dict:
     from .model_card import write_model_card
 
     scores = evaluate_model(shown_path(out), [shown_path(path) for path in data], out)
-    write_model_card(out, model_id=SHIPPED_MODEL_ID)
+    write_model_card(out, model_id=SHIPPED_MODEL_ID, model_ref=SHIPPED_MODEL_REF)
     return scores
 
 
@@ -117,7 +118,11 @@ def ship(model_dir: str | Path, out: str | Path = DEFAULT_MODEL, force: bool = F
     model = EventClaimModel.from_pretrained(model_dir, dtype=torch.float32)
     if out.exists():
         shutil.rmtree(out)
-    model.half().save_pretrained(out)  # safetensors, config.json with dtype float16
+    model.half().save_pretrained(out)  # safetensors, float16: half the package's size
+    # config.json names the dtype a plain from_pretrained (and pipeline()) loads, casting on load: float32, the one CPUs
+    # run fastest and every gate and score of the shipped model was measured in; dtype= asks for another.
+    model.config.dtype = torch.float32
+    model.config.save_pretrained(out)
     # Not the candidate's eval_results: those scored its fp32 weights; the shipped fp16 ones are evaluated again.
     for name in SHIPPED_FROM_CANDIDATE:
         if (model_dir / name).is_file():

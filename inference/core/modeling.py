@@ -87,6 +87,10 @@ class EventClaimConfig(PretrainedConfig):
 
     def encoder_config(self) -> PretrainedConfig:
         values = dict(self.encoder)
+        # The encoder is built in the dtype the whole model loads in, not the one its backbone was saved with: a
+        # dtype of its own gave float32 encoder weights beside float16 heads, whose forward pass then failed.
+        for key in ("dtype", "torch_dtype"):
+            values.pop(key, None)
         return AutoConfig.for_model(values.pop("model_type"), **values)
 
 

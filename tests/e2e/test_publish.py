@@ -71,6 +71,15 @@ def sections(text: str) -> dict[str, str]:
     return dict(zip(parts[1::2], parts[2::2], strict=True))
 
 
+def run_card_code(card: str, cwd: Path, env: dict[str, str]) -> int:
+    """Run each Python block of a rendered card, as printed, in a fresh interpreter of its own (a block that only
+    works after another one's imports fails here); returns how many ran."""
+    blocks = re.findall(r"```python\n(.*?)```", card, re.DOTALL)
+    for block in blocks:
+        run_command(sys.executable, "-c", block, cwd=cwd, env=env, timeout=180)
+    return len(blocks)
+
+
 # --- publishing -------------------------------------------------------------------------------------------------
 
 def test_publish_uploads_exactly_the_model_in_one_commit(hub, published, model_dir):
@@ -219,6 +228,16 @@ def test_round_trip_predicts_identically(hub_env, published, model_dir, articles
     assert [a.to_dict() for a in remote] == [a.to_dict() for a in local]
     assert extract(texts[0], model=REPO, device="cpu").to_dict() == \
         extract(texts[0], model=str(model_dir), device="cpu").to_dict()
+
+
+def test_published_cards_code_runs_as_printed(hub, published, tmp_path):
+    """The card's "How to use", copied from the hub as a user copies it: the pipeline, extract and AutoModel, each
+    loading the model by its repo id in a new interpreter (where ``import inference`` alone must register it)."""
+    card = hub.trees[hub.resolve(REPO, "main")]["README.md"].decode()
+    env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_TOKEN": TOKEN, "HF_HUB_OFFLINE": "0",
+           "HF_HOME": str(tmp_path / "hf-home"), "OMP_NUM_THREADS": "1"}
+    assert f'model="{REPO}"' in card
+    assert run_card_code(card, tmp_path, env) == 3
 
 
 def test_training_continues_from_a_hub_id(hub_env, published, model_dir, tokenizer):

@@ -43,6 +43,7 @@ def test_ship_evaluates_the_shipped_weights_and_records_their_hash(model_dir, tm
     out = ship(model_dir, tmp_path / "shipped", force=True, data=[str(FIXTURES / "articles.jsonl")])
     results = check_describes_its_weights(out)
     assert results["meta"]["weights_sha256"] != weights_sha256(model_dir), "fp16 weights: not the candidate's file"
+    assert json.loads((out / "config.json").read_text())["dtype"] == "float32"  # what from_pretrained casts them to
     assert results["meta"]["data"] == [str(FIXTURES / "articles.jsonl")]
     assert not (tmp_path / "eval").exists()
 
