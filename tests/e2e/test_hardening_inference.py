@@ -146,7 +146,7 @@ def test_cli_help_loads_neither_torch_nor_transformers():
     shown, imported = _imported_by_help("inference")
     assert not {"torch", "transformers", "onnxruntime", "numpy"} & imported
     assert shown.startswith("usage: python -m inference")
-    assert "{auto,text,jsonl}" in shown and "{torch,onnx,onnx-int8}" in shown
+    assert "{auto,text,jsonl,label-studio}" in shown and "{torch,onnx,onnx-int8}" in shown
     assert "(default: 16)" in shown
 
 

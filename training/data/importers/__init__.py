@@ -21,6 +21,7 @@ from .brat import BratEvent, TextBound, parse_ann
 from .brat_articles import BratMapping, read_brat_dir
 from .checks import check_not_empty, check_schema, unique_articles
 from .import_report import ImportReport
+from .label_studio import looks_like_label_studio, read_label_studio
 from .m2e2 import read_m2e2
 from .polnear import read_polnear
 from .rams import read_rams
@@ -70,22 +71,25 @@ READERS = {
     "wikievents": Format(read_wikievents, "one KAIROS document per line"),
     "wikievents-genarg": Format(read_wikievents_genarg, "one KAIROS document per line, in gen-arg's format"),
     "rams": Format(read_rams, "one RAMS document per line"),
+    "label-studio": Format(read_label_studio, "a Label Studio JSON export: a list of tasks with data.text and "
+                                              "annotations (configs/label_studio.xml)"),
 }
 FORMATS = tuple(READERS)
 
 __all__ = ["ERRORS", "FORMATS", "READERS", "BratEvent", "BratMapping", "Format", "ImportReport", "TextBound",
            "check_schema", "detect_format", "load_articles", "load_paths", "parse_ann", "read_bio_jsonl",
-           "read_brat_dir", "read_conll", "read_jsonl", "read_m2e2", "read_polnear", "read_rams", "read_wikievents",
-           "read_wikievents_genarg"]
+           "read_brat_dir", "read_conll", "read_jsonl", "read_label_studio", "read_m2e2", "read_polnear", "read_rams",
+           "read_wikievents", "read_wikievents_genarg"]
 
 
 def detect_format(path: str | Path) -> str:
     """Guess a path's format from its shape.
 
-    A folder with ``attributions/`` is PolNeAR, a folder of ``.ann`` files is brat; ``.json`` is M2E2, ``.jsonlines``
-    RAMS; ``.conll``/``.bio``/``.tsv`` are CoNLL; a ``.jsonl`` whose first line has ``event_mentions`` and ``tokens``
-    is WikiEvents (``wikievents-genarg`` when it has ``docid`` and no ``entity_mentions``: gen-arg's train file), a
-    ``.jsonl``/``.txt`` file whose first line has ``tokens`` is BIO JSON lines, any other ``.jsonl``
+    A folder with ``attributions/`` is PolNeAR, a folder of ``.ann`` files is brat; a ``.json`` whose first item (or
+    only object) has ``data`` is a Label Studio export (tasks), any other ``.json`` M2E2 (a list of sentences);
+    ``.jsonlines`` RAMS; ``.conll``/``.bio``/``.tsv`` are CoNLL; a ``.jsonl`` whose first line has ``event_mentions``
+    and ``tokens`` is WikiEvents (``wikievents-genarg`` when it has ``docid`` and no ``entity_mentions``: gen-arg's
+    train file), a ``.jsonl``/``.txt`` file whose first line has ``tokens`` is BIO JSON lines, any other ``.jsonl``
     is our article format, a ``.txt`` that is not JSON is CoNLL.
 
     Example:
@@ -102,7 +106,7 @@ def detect_format(path: str | Path) -> str:
                          f"pass format= one of {', '.join(FORMATS)}")
     suffix = path.suffix.lower()
     if suffix == ".json":
-        return "m2e2"
+        return "label-studio" if looks_like_label_studio(path) else "m2e2"
     if suffix == ".jsonlines":
         return "rams"
     if suffix in (".conll", ".bio", ".tsv"):
@@ -126,8 +130,9 @@ def load_articles(path: str | Path, format: str = "auto", errors: str = "raise",
     """Read articles in any supported format; ``format="auto"`` detects it (see :func:`detect_format`).
 
     Formats: ``jsonl`` (ours), ``bio-jsonl``, ``conll``, ``brat``, ``polnear``, ``m2e2``, ``wikievents``, ``rams``
-    (these two mapped onto the schema by ``configs/event_mapping.yaml``). Event types and roles are checked against
-    ``schema`` (default: M2E2's). What was skipped or merged is logged once at INFO.
+    (these two mapped onto the schema by ``configs/event_mapping.yaml``), ``label-studio`` (an export of tasks
+    labelled with ``configs/label_studio.xml``). Event types and roles are checked against ``schema`` (default:
+    M2E2's). What was skipped or merged is logged once at INFO.
 
     Example::
 
