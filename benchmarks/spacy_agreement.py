@@ -1,0 +1,152 @@
+"""Does the spaCy component give the same spans as ``extract``? Every span of a split, counted, and both timed.
+
+Usage::
+
+    python -m benchmarks.spacy_agreement --data data/release/test.jsonl [--model FOLDER_OR_ID] [--backend onnx]
+
+``extract`` and ``nlp.pipe`` (``spacy.blank("en")`` with the ``newsextract`` component) run on the same texts with the
+same loaded model (warmed first; all texts in one call each). Every span ``extract`` returns (claim parts, speakers,
+triggers, arguments, entities) is looked up in the doc through the component's links (a claim part's source, cue,
+content and speaker; a trigger's arguments) and is *identical* (same characters, same label), *expanded* (same label,
+widened to the spaCy tokens it touches: ``doc.char_span(start, end, alignment_mode="expand")``) or *different*
+(anything else, a missing span included); a span the doc has and ``extract`` has not counts as different too. The
+scores and each event's claim are compared as well.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from collections import Counter
+from typing import Any
+
+from benchmarks.roofline import cpu_flags
+from inference.core.articles import read_jsonl
+from inference.core.model_folder import DEFAULT_MODEL
+from inference.interface.results import Extraction
+from inference.runtime.backends import default_backend
+from inference.runtime.hub import resolve_model_dir
+
+Key = tuple  # ("claim", i, "cue"), ("claim", i, "content", k), ("speaker", i), ("trigger", j), ("argument", j, k)...
+View = tuple[str, int, int]  # label, start, end
+
+
+def expected_spans(result: Extraction) -> tuple[dict[Key, View], dict[Key, Any]]:
+    """The spans of one ``extract`` result, keyed by where they sit, and its facts (scores, each event's claim)."""
+    spans: dict[Key, View] = {}
+    facts: dict[Key, Any] = {}
+    for i, claim in enumerate(result.claims):
+        for name, part in (("source", claim.source), ("cue", claim.cue)):
+            if part:
+                spans["claim", i, name] = (name, part.start, part.end)
+        for k, part in enumerate(claim.content):
+            spans["claim", i, "content", k] = ("content", part.start, part.end)
+        if claim.speaker:
+            spans["speaker", i] = ("speaker", claim.speaker.start, claim.speaker.end)
+        facts["claim score", i] = claim.score
+    for j, event in enumerate(result.events):
+        spans["trigger", j] = (event.type, event.trigger.start, event.trigger.end)
+        facts["event score", j], facts["event claim", j] = event.score, event.claim
+        for k, argument in enumerate(event.arguments):
+            spans["argument", j, k] = (argument.role, argument.start, argument.end)
+            facts["argument score", j, k] = argument.score
+    for m, entity in enumerate(result.entities):
+        spans["entity", m] = (entity.type, entity.start, entity.end)
+        facts["entity score", m] = entity.score
+    return spans, facts
+
+
+def component_spans(doc) -> tuple[dict[Key, View], dict[Key, Any]]:
+    """The same from a doc, read through the component's groups and ``nx_`` links only (never its span ids)."""
+    spans: dict[Key, View] = {}
+    facts: dict[Key, Any] = {}
+
+    def view(span) -> View:
+        return span.label_, span.start_char, span.end_char
+
+    for part in doc.spans["claims"]:
+        i = part._.nx_claim
+        for name, span in (("source", part._.nx_source), ("cue", part._.nx_cue)):
+            if span is not None:
+                spans["claim", i, name] = view(span)
+        for k, span in enumerate(part._.nx_content):
+            spans["claim", i, "content", k] = view(span)
+        if part._.nx_speaker is not None:
+            spans["speaker", i] = view(part._.nx_speaker)
+        facts["claim score", i] = part._.nx_score
+    for j, trigger in enumerate(doc.spans["events"]):
+        spans["trigger", j] = view(trigger)
+        facts["event score", j], facts["event claim", j] = trigger._.nx_score, trigger._.nx_claim
+        for k, argument in enumerate(trigger._.nx_arguments):
+            spans["argument", j, k] = view(argument)
+            facts["argument score", j, k] = argument._.nx_score
+    for m, entity in enumerate(doc.spans["entities"]):
+        spans["entity", m] = view(entity)
+        facts["entity score", m] = entity._.nx_score
+    return spans, facts
+
+
+def compare(doc, result: Extraction) -> Counter:
+    """Counts of ``(kind, outcome)``: kind a claim part, speaker, trigger, argument or entity, or a fact; outcome
+    identical / expanded / different (a fact: same / different)."""
+    expected, expected_facts = expected_spans(result)
+    got, got_facts = component_spans(doc)
+    counts: Counter = Counter()
+    for key in expected.keys() | got.keys():
+        kind = key[2] if key[0] == "claim" else key[0]  # source / cue / content, or speaker, trigger, ...
+        want, have = expected.get(key), got.get(key)
+        if want == have:
+            counts[kind, "identical"] += 1
+            continue
+        widened = want and doc.char_span(want[1], want[2], alignment_mode="expand")
+        same_tokens = widened is not None and have == (want[0], widened.start_char, widened.end_char)
+        counts[kind, "expanded" if want and have and same_tokens else "different"] += 1
+    for key in expected_facts.keys() | got_facts.keys():
+        counts[key[0], "same" if expected_facts.get(key) == got_facts.get(key) else "different"] += 1
+    return counts
+
+
+def measure(texts: list[str], model: str | None, backend: str | None) -> dict:
+    """Run both on ``texts`` (model loaded once, both warmed) and compare every span."""
+    import spacy
+
+    from inference.interface.api import extract, load_predictor
+
+    predictor = load_predictor(model, None, backend)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("newsextract", config={"model": model, "backend": backend})
+    extract(texts[:2], model=predictor), list(nlp.pipe(texts[:2]))  # warm-up: first-call costs out of the timings
+    start = time.perf_counter()
+    results = extract(texts, model=predictor)
+    extract_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    docs = list(nlp.pipe(texts, batch_size=len(texts)))  # one extract call, as above
+    spacy_seconds = time.perf_counter() - start
+    counts: Counter = Counter()
+    alignment: Counter = Counter()
+    for doc, result in zip(docs, results, strict=True):
+        counts += compare(doc, result)
+        alignment.update(doc._.nx_alignment)
+    return {"articles": len(texts), "spans": {" ".join(key): n for key, n in sorted(counts.items())},
+            "alignment": dict(alignment), "extract_seconds": round(extract_seconds, 2),
+            "spacy_seconds": round(spacy_seconds, 2),
+            "backend": backend or default_backend(resolve_model_dir(model or DEFAULT_MODEL), None),
+            "cpu": platform.processor() or platform.machine(), "cpu_flags": cpu_flags()}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.spacy_agreement", description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, help="Article JSON lines (id, text, ...), e.g. the test split.")
+    parser.add_argument("--model", default=None, help="A model folder or hub id (default: the shipped model).")
+    parser.add_argument("--backend", default=None, help="extract's backend (default: the model's recorded one).")
+    options = parser.parse_args(argv)
+    texts = [article.text for article in read_jsonl(options.data)]
+    row = measure(texts, options.model, options.backend)
+    print(json.dumps(row, indent=1))
+    return row
+
+
+if __name__ == "__main__":
+    main()
