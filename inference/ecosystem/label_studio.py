@@ -1,19 +1,18 @@
 """Label Studio (labelstud.io): its labeling config for our schema, its task files, and extraction results written as
-tasks with ``predictions`` (pre-annotations) that an annotator corrects and exports for training
-(``training/data/importers/label_studio.py`` reads the export back). One home for the names both sides use.
+tasks with ``predictions`` (pre-annotations) that annotators correct and export for training
+(``training/data/importers/label_studio.py`` reads the export). One home for the names both sides use.
 
 How an article is drawn (docs/label_studio.md), over one ``<Text name="text" value="$text"/>``:
 
 - a region has one label of the ``<Labels name="label">`` control: a claim part (``source``, ``cue``, ``content``), a
   trigger (its event type, ``Life:Die``), an entity mention (its ACE type, ``PER``), or ``argument`` (an argument
   that is no entity mention);
-- a relation's meaning comes from the labels of the two regions it joins, whichever way its arrow points:
-  cue - source and cue - content put that part in the cue's claim, cue - cue joins two fragments of one cue (these
-  carry no relation label); trigger - argument or trigger - entity makes an event argument, the relation labelled
-  with its role (``Victim``; one label per role the span holds in that event).
+- a relation means what the labels of the two regions it joins say, whichever way its arrow points: cue - source and
+  cue - content put that part in the cue's claim, cue - cue joins two fragments of one cue (no relation label);
+  trigger - argument or entity is an event argument, labelled with its role(s) (``Victim``).
 
-A claim is anchored on its cue, so a source or content region may be shared by several claims; a trigger anchors its
-event. Event to claim links and speakers are computed from the spans, so they are not drawn.
+A cue anchors its claim (a source or content may be shared by several), a trigger its event. Event to claim links and
+speakers are computed from the spans: they are not drawn.
 """
 
 from __future__ import annotations
@@ -29,18 +28,16 @@ from xml.sax.saxutils import quoteattr
 
 from ..core.articles import Article, DataError, Span
 from ..core.schema import LabelSchema
-from ..interface.inputs import ArticleIds
+from ..interface.inputs import ArticleIds, decode_text
 from ..interface.outputs import replaced_atomically
 
 CONTROL, OBJECT = "label", "text"  # the <Labels name> regions come from, the <Text name> (and data key) they mark
 ARGUMENT = "argument"  # the region label of an argument span that is no entity mention
-CLAIM_PARTS = ("source", "cue", "content")
-KINDS = ("source", "cue", "content", "trigger", ARGUMENT, "entity")  # what a region can be, by its label
 COLOURS = {"source": "#4e79a7", "cue": "#59a14f", "content": "#edc948", "trigger": "#e15759", ARGUMENT: "#b07aa1",
            "entity": "#9c9c9c"}
 # (an XML comment may not hold two hyphens in a row: no command-line options in it)
 HEADER = f"""<!-- newsextract's Label Studio labeling config, generated from the label schema: regenerate it with
-     python -m inference.ecosystem.label_studio > configs/label_studio.xml rather than edit it.
+     python -m inference.ecosystem.label_studio -o configs/label_studio.xml rather than edit it.
      Regions: source, cue, content; a trigger, labelled with its event type; an entity mention, with its type;
      {ARGUMENT}: an event argument that is no entity mention.
      Relations, either direction: cue - source, cue - content (the cue's claim), cue - cue (fragments of one cue),
@@ -52,14 +49,15 @@ ACCEPTED_TASKS = ('accepted: a Label Studio JSON export (not JSON-MIN), or a JSO
 
 
 def region_kinds(schema: LabelSchema) -> dict[str, str]:
-    """Every region label of the config for ``schema``, and the kind of region it marks (one of ``KINDS``).
+    """Every region label of the config for ``schema``, and the kind of region it marks: a claim part, ``trigger``,
+    ``argument`` or ``entity``.
 
     Example:
         >>> kinds = region_kinds(LabelSchema.default())
         >>> kinds["cue"], kinds["Life:Die"], kinds["PER"], kinds["argument"]
         ('cue', 'trigger', 'entity', 'argument')
     """
-    labelled = [*((part, part) for part in CLAIM_PARTS), *((name, "trigger") for name in schema.event_types),
+    labelled = [*((part, part) for part in schema.claim_parts), *((name, "trigger") for name in schema.event_types),
                 (ARGUMENT, ARGUMENT), *((name, "entity") for name in schema.entity_types)]
     kinds = dict(labelled)
     if len(kinds) != len(labelled):  # one label, two meanings: an export could not say which was meant
@@ -134,7 +132,7 @@ def task_inputs(paths: Sequence[str]) -> Iterator[tuple[str, str, dict[str, Any]
     """
     ids = ArticleIds()
     for path in paths:
-        content = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        content = sys.stdin.read() if path == "-" else decode_text(Path(path).read_bytes(), path)
         name = "<stdin>" if path == "-" else path
         for number, task in enumerate(parse_tasks(content, name), start=1):
             yield ids.take(task_article_id(task), f"{name}:{number}", name, number), task["data"][OBJECT], task
@@ -276,12 +274,13 @@ def model_version(model: str | None, folder: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m inference.ecosystem.label_studio``: print the labeling config for a model's schema."""
+    """``python -m inference.ecosystem.label_studio``: write the labeling config for a model's schema."""
     parser = argparse.ArgumentParser(prog="python -m inference.ecosystem.label_studio",
-                                     description="Print the Label Studio labeling config for a model's label schema "
+                                     description="Write the Label Studio labeling config for a model's label schema "
                                                  "(configs/label_studio.xml is the shipped model's).")
     parser.add_argument("--model", default=None, metavar="FOLDER",
                         help="A model folder (its schema.json; default: the shipped model).")
+    parser.add_argument("--output", "-o", default=None, metavar="FILE.xml", help="Write here (default: stdout).")
     options = parser.parse_args(argv)
     from ..core.model_folder import DEFAULT_MODEL, SCHEMA_FILE
 
@@ -289,7 +288,12 @@ def main(argv: list[str] | None = None) -> None:
     if not (folder / SCHEMA_FILE).is_file():
         parser.exit(2, f"{parser.prog}: --model {folder}: no {SCHEMA_FILE} in it; accepted: a model folder saved by "
                        "training\n")
-    sys.stdout.write(label_config(LabelSchema.load(folder)))
+    config = label_config(LabelSchema.load(folder))
+    if options.output is None:
+        sys.stdout.write(config)
+        return
+    with replaced_atomically(options.output) as out:
+        out.write(config)
 
 
 if __name__ == "__main__":
