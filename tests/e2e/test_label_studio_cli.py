@@ -5,6 +5,7 @@ export."""
 
 from __future__ import annotations
 
+import io
 import json
 import xml.etree.ElementTree as ElementTree
 
@@ -91,6 +92,12 @@ def test_tasks_in_keep_their_ids_and_data(tmp_path, capsys):
     tasks = json.loads(out.read_text(encoding="utf-8"))
     assert [(task.get("id"), task["data"]) for task in tasks] == [(task.get("id"), task["data"]) for task in given]
     assert tasks[0]["predictions"][0]["result"], "the first text holds a claim and an event"
+
+
+def test_tasks_from_stdin(monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps([{"id": 8, "data": {"text": "Calm."}}])))
+    main(["--format", "label-studio", "-"])
+    assert [json.loads(line)["id"] for line in capsys.readouterr().out.splitlines()] == ["8"]
 
 
 @pytest.mark.parametrize("content, message", [

@@ -189,6 +189,10 @@ def test_layers_default_to_the_export_and_data_layers_overrides(tmp_path):
     path.write_text(json.dumps(tasks), encoding="utf-8")
     with pytest.raises(DataError, match=r"task 1: data.layers: .*unknown layers \['opinions'\]; accepted"):
         read_label_studio(path)
+    tasks[0]["data"]["layers"] = "claims"
+    path.write_text(json.dumps(tasks), encoding="utf-8")
+    with pytest.raises(DataError, match=r"task 1: data.layers: 'claims' is no list; accepted: a list of layers"):
+        read_label_studio(path)
 
 
 def every_kind_of_annotation() -> Article:

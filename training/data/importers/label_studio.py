@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inference.core.articles import FULL_LAYERS, Argument, Article, Claim, DataError, Entity, Event, Span
+from inference.core.articles import FULL_LAYERS, LAYERS, Argument, Article, Claim, DataError, Entity, Event, Span
 from inference.core.schema import LabelSchema
 from inference.ecosystem.label_studio import ARGUMENT, OBJECT, parse_tasks, region_kinds, task_article_id
 
@@ -37,10 +37,10 @@ def read_label_studio(path: str | Path, errors: str = "raise", schema: LabelSche
                       ) -> tuple[list[Article], ImportReport]:
     """Read a Label Studio JSON export into articles, one per annotated task, in the export's order.
 
-    Example::
-
-        articles, report = read_label_studio("tests/fixtures/label_studio_export.json")
-        [len(article.claims) for article in articles]  # -> [2, 0]
+    Example:
+        >>> articles, report = read_label_studio("tests/fixtures/label_studio_export.json")
+        >>> [(article.id, len(article.claims), len(article.events)) for article in articles]
+        [('reuters-1', 2, 1), ('2', 1, 1)]
     """
     path, schema, report = Path(path), schema or LabelSchema.default(), ImportReport()
     kinds = region_kinds(schema)
@@ -55,11 +55,13 @@ def read_label_studio(path: str | Path, errors: str = "raise", schema: LabelSche
         article_id = task_article_id(task)
         layers = task["data"].get("layers")
         try:
+            if not isinstance(layers, list | None):
+                raise DataError(f"{layers!r} is no list; accepted: a list of layers, of {list(LAYERS)}")
             article = Article(str(article_id) if article_id is not None else f"{path.stem}:{number}", reader.text,
                               reader.events(), reader.claims(), layers if layers is not None else FULL_LAYERS,
                               {"corpus": PREFIX, "file": path.name, **({"task": task["id"]} if "id" in task else {})},
                               reader.entities())
-        except DataError as error:  # data.layers names an unknown layer
+        except DataError as error:  # data.layers is no list, or names an unknown layer
             raise DataError(f"{where}: data.layers: {error}", path) from None
         articles.append(article)
         if layers is None:
