@@ -4,6 +4,7 @@ Usage::
 
     python -m inference.corpus --input news.jsonl --output results.jsonl
     accelerate launch --num_processes 4 -m inference.corpus --input news.parquet --output results.parquet
+    python -m inference.corpus --input news.jsonl --output results.jsonl --engine ray --workers 8  # pip: [ray]
     # killed? run the same command again: every process goes on where it stopped
 
 Each input row has ``text`` and optionally ``id`` (``--text-column``, ``--id-column``; an id is a string or an
@@ -20,6 +21,10 @@ every row done (its id and text), written before the row's results: a restart fi
 has changed in the input (stored results would no longer index the text) and refuses, naming the first changed row,
 if one has. When every process is done, the main process concatenates the parts in order into OUTPUT (a JSONL output
 needs as much free disk as the parts take, checked first) and removes the parts folder.
+
+That is the ``processes`` engine, the default. ``--engine ray`` runs the same extraction on Ray Data instead, one model
+per worker on this machine or a cluster (``--address``), with the same inputs, errors and output bytes: see
+:mod:`inference.ecosystem.ray_engine` and docs/ray.md.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +42,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
+from .ecosystem import ray_engine  # light: Ray itself is imported when --engine ray runs
 from .interface.cli_options import add_extraction_options, positive_int
 from .interface.corpus_input import file_format, load_input_rows, row_ids
 from .interface.corpus_resume import CorpusError, check_job, check_rows_done, complete_lines, read_digests, row_digest
@@ -49,7 +55,8 @@ if TYPE_CHECKING:
     from accelerate import PartialState
     from datasets import Dataset
 
-STOP_AFTER = "INFERENCE_CORPUS_STOP_AFTER"  # for tests: every process exits after this many chunks, as if killed
+# For tests: every process exits after this many chunks, as if killed (with --engine ray, every worker hangs instead)
+STOP_AFTER = "INFERENCE_CORPUS_STOP_AFTER"
 
 # Parquet output keeps the nested structure of Extraction.to_dict() (queryable as is, e.g. events.type in DuckDB or
 # pandas) under one fixed schema, derived from the result classes: inferring it from the rows would give list<null>
@@ -110,8 +117,7 @@ def extract_shard(dataset: Dataset, part: Path, state: PartialState, predictor, 
             hashes.write("".join(row_digest(i, text) + "\n" for i, text in zip(chunk_ids, texts, strict=True)))
             hashes.flush()
             os.fsync(hashes.fileno())
-            out.write("".join(json.dumps({"id": i, **r.to_dict()}, ensure_ascii=False) + "\n"
-                              for i, r in zip(chunk_ids, results, strict=True)))
+            out.write("".join(result_line(i, r) for i, r in zip(chunk_ids, results, strict=True)))
             out.flush()
             os.fsync(out.fileno())  # on disk before the next chunk starts: what a restart counts is really there
             bar.update(len(texts))
@@ -120,43 +126,57 @@ def extract_shard(dataset: Dataset, part: Path, state: PartialState, predictor, 
                 os._exit(3)
 
 
-def merge(parts: list[Path], output: Path) -> None:
-    """Concatenate the part files, in order, into ``output`` (JSONL or Parquet by its suffix), atomically: a kill or
-    a failure (a full disk, say) leaves ``output`` as it was, no temporary file, and the parts to merge again."""
+def result_line(row_id: str, result) -> str:
+    """One output line: the article's id, then ``extract``'s result for it (the same bytes from either engine).
+
+    Example:
+        >>> from inference.interface.results import Extraction
+        >>> result_line("a1", Extraction())
+        '{"id": "a1", "events": [], "claims": [], "entities": []}\\n'
+    """
+    return json.dumps({"id": row_id, **result.to_dict()}, ensure_ascii=False) + "\n"
+
+
+def write_output(lines: Iterable[bytes], output: Path, needed: int, kept: str) -> None:
+    """Write result ``lines``, in order, to ``output`` (JSONL as they are, Parquet under ``PARQUET_SCHEMA``),
+    atomically: a kill or a failure (a full disk, say) leaves ``output`` as it was, no temporary file, and ``kept``
+    (what the lines come from) to merge again. ``needed``: the bytes a JSONL output will take, checked first."""
     jsonl = file_format(str(output)) == "jsonl"
-    needed, free = sum(part.stat().st_size for part in parts), shutil.disk_usage(output.parent).free
-    if jsonl and needed > free:  # a JSONL output is the parts' size; a Parquet one smaller, known once written
-        raise CorpusError(f"merging the parts into {output} needs {needed / 1e6:,.1f} MB free in {output.parent}, "
+    free = shutil.disk_usage(output.parent).free
+    if jsonl and needed > free:  # a JSONL output is the lines' size; a Parquet one smaller, known once written
+        raise CorpusError(f"merging {kept} into {output} needs {needed / 1e6:,.1f} MB free in {output.parent}, "
                           f"which has {free / 1e6:,.1f} MB: free some space and run the same command again")
     temporary = output.with_name(f".{output.name}.{os.getpid()}.tmp")
     try:
         if jsonl:
             with open(temporary, "wb") as out:
-                for part in parts:
-                    with open(part, "rb") as file:
-                        shutil.copyfileobj(file, out)
+                out.writelines(lines)
         else:
-            _merge_parquet(parts, temporary)
+            _write_parquet(lines, temporary)
         os.replace(temporary, output)
     except OSError as error:
-        raise CorpusError(f"merging the parts into {output} failed ({error}); {output} is as it was and the parts "
-                          "are kept: run the same command again") from None
+        raise CorpusError(f"merging {kept} into {output} failed ({error}); {output} is as it was and {kept} are "
+                          "kept: run the same command again") from None
     finally:
         temporary.unlink(missing_ok=True)
 
 
-def _merge_parquet(parts: list[Path], path: Path) -> None:
+def _lines(paths: list[Path]) -> Iterator[bytes]:
+    for path in paths:
+        with open(path, "rb") as file:
+            yield from file
+
+
+def _write_parquet(lines: Iterable[bytes], path: Path) -> None:
     with pq.ParquetWriter(path, PARQUET_SCHEMA) as writer:
-        for part in parts:  # row groups of at most 10,000 rows: bounded memory on any corpus
-            with open(part, encoding="utf-8") as file:
+        rows = []
+        for line in lines:  # row groups of at most 10,000 rows: bounded memory on any corpus
+            rows.append(json.loads(line))
+            if len(rows) == 10_000:
+                writer.write_table(pa.Table.from_pylist(rows, schema=PARQUET_SCHEMA))
                 rows = []
-                for line in file:
-                    rows.append(json.loads(line))
-                    if len(rows) == 10_000:
-                        writer.write_table(pa.Table.from_pylist(rows, schema=PARQUET_SCHEMA))
-                        rows = []
-                if rows:
-                    writer.write_table(pa.Table.from_pylist(rows, schema=PARQUET_SCHEMA))
+        if rows:
+            writer.write_table(pa.Table.from_pylist(rows, schema=PARQUET_SCHEMA))
 
 
 def resolve_model(options: argparse.Namespace, device) -> tuple[Path, str]:
@@ -172,49 +192,76 @@ def resolve_model(options: argparse.Namespace, device) -> tuple[Path, str]:
         raise CorpusError(str(error)) from None
 
 
+def job_record(options: argparse.Namespace, rows: int, folder: Path, backend: str) -> dict:
+    """What ``job.json`` records of a run, for a restart to compare: the input, the options that change results, and
+    the weights and the backend as resolved, not as asked (a resume onto other weights at the same path, or onto
+    another default backend, would mix two models' results in one output)."""
+    from .core.model_folder import weights_sha256
+
+    return {"input": str(Path(options.input).resolve()), "rows": rows, "model": str(options.model or "default"),
+            "weights_sha256": weights_sha256(folder), "backend": backend, "threshold": options.threshold,
+            "text_column": options.text_column, "id_column": options.id_column}
+
+
+def write_job(folder: Path, job: dict) -> None:
+    """Create ``folder`` with ``job.json`` (atomically), unless a run of this job (see ``check_job``) made it."""
+    if not (folder / "job.json").is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "job.json.tmp").write_text(json.dumps(job, indent=1), encoding="utf-8")
+        os.replace(folder / "job.json.tmp", folder / "job.json")
+
+
 def run(options: argparse.Namespace) -> None:
+    """The checks both engines share, each a one-line ``CorpusError`` before any work, then the engine's run."""
     check_outputs({"--output": options.output}, [options.input])  # first: every process fails alike, before work
+    ray_engine.check_options(options)  # an option of one engine given to the other, say
+    file_format(options.input, options.input_format)
+    file_format(options.output)  # an unknown output suffix fails now, not after the whole corpus
+    output = Path(options.output)
+    folders = {"processes": output.with_name(output.name + ".parts"), "ray": output.with_name(output.name + ".shards")}
+    for engine, folder in folders.items():
+        if engine != options.engine and folder.exists():
+            raise CorpusError(f"{folder} holds the unfinished run of --engine {engine}: resume it with --engine "
+                              f"{engine}, or delete {folder} to start over")
+    if output.exists() and not folders[options.engine].exists() and not options.overwrite:
+        raise CorpusError(f"{output} exists; pass --overwrite to compute it again")
+    if options.engine == "ray":
+        ray_engine.run(options, folders["ray"])
+    else:
+        run_processes(options, folders["processes"])
+
+
+def run_processes(options: argparse.Namespace, parts: Path) -> None:
+    """The ``processes`` engine: this process's shard into its part, then (main process) the merge."""
     import torch
     from accelerate import PartialState
     from accelerate.utils import parse_flag_from_env
 
-    from .core.model_folder import weights_sha256
     from .interface.api import load_predictor
 
-    output = Path(options.output)
-    input_format = file_format(options.input, options.input_format)
-    file_format(options.output)  # an unknown output suffix fails now, not after the whole corpus
     # PartialState only joins the processes of a CPU launch with cpu=True; `accelerate launch --cpu` asks for it too.
     state = PartialState(cpu=parse_flag_from_env("ACCELERATE_USE_CPU") or not torch.cuda.is_available())
-    parts = output.with_name(output.name + ".parts")
-    # Every check comes before anything is written, so all processes see the same files and fail alike.
-    if output.exists() and not parts.exists() and not options.overwrite:
-        raise CorpusError(f"{output} exists; pass --overwrite to compute it again")
     with state.main_process_first():  # the main process converts the input into the datasets cache, then the others
-        dataset = load_input_rows(options.input, input_format, options.text_column, options.id_column)
+        dataset = load_input_rows(options.input, file_format(options.input, options.input_format),
+                                  options.text_column, options.id_column)
     # The ONNX backends run on the CPU: every process of a GPU launch would then use the CPU.
     device = state.device if options.backend == "torch" else "cpu"
     folder, backend = resolve_model(options, device)
-    # The weights and the backend as resolved, not as asked: a resume onto other weights at the same path, or onto
-    # another default backend, would mix two models' results in one output.
-    job = {"input": str(Path(options.input).resolve()), "rows": len(dataset), "processes": state.num_processes,
-           "model": str(options.model or "default"), "weights_sha256": weights_sha256(folder), "backend": backend,
-           "threshold": options.threshold, "text_column": options.text_column, "id_column": options.id_column}
+    job = {**job_record(options, len(dataset), folder, backend), "processes": state.num_processes}
     check_job(parts, job)
     state.wait_for_everyone()
-    if state.is_main_process and not (parts / "job.json").is_file():
-        parts.mkdir(parents=True, exist_ok=True)
-        (parts / "job.json.tmp").write_text(json.dumps(job, indent=1), encoding="utf-8")
-        os.replace(parts / "job.json.tmp", parts / "job.json")
+    if state.is_main_process:
+        write_job(parts, job)
     state.wait_for_everyone()
 
     predictor = load_predictor(options.model, device, backend)
     extract_shard(dataset, part_path(parts, state.process_index, state.num_processes), state, predictor, options)
     state.wait_for_everyone()
     if state.is_main_process:
-        merge([part_path(parts, i, state.num_processes) for i in range(state.num_processes)], output)
+        paths = [part_path(parts, i, state.num_processes) for i in range(state.num_processes)]
+        write_output(_lines(paths), Path(options.output), sum(path.stat().st_size for path in paths), "the parts")
         shutil.rmtree(parts)
-        print(f"wrote {len(dataset)} articles to {output}", file=sys.stderr)
+        print(f"wrote {len(dataset)} articles to {options.output}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -234,6 +281,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--chunk-size", type=positive_int, default=64,
                         help="Articles per extract call, and per write to disk (what a kill can lose).")
     parser.add_argument("--overwrite", action="store_true", help="Compute --output again when it exists.")
+    ray_engine.add_options(parser)
     options = parser.parse_args(argv)
     try:
         run(options)
