@@ -29,7 +29,7 @@ FASTEST_FIRST = ("onnx-int8", "onnx", "torch")
 GATE_POINTS = 0.5  # a backend may stand in for fp32 torch within this many points of overall F1
 BATCH_SIZE = 16  # windows per forward pass unless told: 4 to 32 made no consistent difference on a CPU
 # Bump with the int8 recipe (inference/runtime/int8.py): a gate measured on another recipe says nothing about this one.
-INT8_RECIPE = "static-minmax-1"
+INT8_RECIPE = "static-minmax-w7-2"
 ACCEPTED_DEVICES = "'cpu', 'cuda', 'cuda:N' (N a present GPU), a torch.device, or None (CUDA when present, else CPU)"
 
 _said_no_onnx = False

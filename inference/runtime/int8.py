@@ -13,6 +13,13 @@ small values; one scale over that range changed several times as many of the shi
 it fp32 (7-bit weights, percentile ranges and SmoothQuant did not help: docs/speed.md, docs/experiments.md). The
 embeddings stay fp32 too.
 
+Weights are 7-bit (``reduce_range``: -64..64), so that every CPU computes the same integers. ONNX Runtime multiplies
+uint8 activations by int8 weights; on x86 CPUs without VNNI its kernels add each two neighbouring products into a
+saturating int16 (``vpmaddubsw``), and 2 × 255 × 127 overflows it, so AVX2 and AVX-512-VNNI CPUs gave different
+scores and spans for the same graph. With 7-bit weights the pair sum is at most 2 × 255 × 64 = 32,640 < 32,767 on
+every kernel: the integer sums are exact everywhere (``tests/model/test_int8_exact.py`` checks the weights' range and
+ONNX Runtime's matmuls against ONNX's reference implementation).
+
 Calibration text: the caller's, else ``int8_calibration.txt`` shipped in this package (~1,700 words of news written
 for it, in the style of the training corpora: attributed claims and the eight event types). Shipped with the package,
 not with a model, so a hub model or one trained here quantises without a download and without the training data,
@@ -136,5 +143,6 @@ def quantize_int8(fp32_path: str | Path, out: str | Path, windows: list[list[int
             quantize_static(str(typed), str(out), _reader(windows), quant_format=QuantFormat.QOperator,
                             per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
                             op_types_to_quantize=["MatMul", "Attention"], nodes_to_exclude=excluded,
-                            calibrate_method=CalibrationMethod.MinMax, extra_options={"DefaultTensorType": 1})
+                            calibrate_method=CalibrationMethod.MinMax, reduce_range=True,
+                            extra_options={"DefaultTensorType": 1})
     logger.info("int8 graph calibrated on %d windows; %d matmul(s) after a GELU kept fp32", len(windows), len(excluded))

@@ -80,7 +80,7 @@ def test_train_then_evaluate(trained, tmp_path, capsys):
     card = ModelCard.load(model_dir / "README.md")
     assert "{{" not in card.text and "{%" not in card.text
     assert "\n# run\n" in card.text  # the model id heads the card
-    assert card.data.pipeline_tag == "token-classification" and card.data.license == "apache-2.0"
+    assert card.data.library_name == "transformers" and card.data.license == "apache-2.0"
     test_scores = json.loads((model_dir / "eval_results.json").read_text())["scores"]
     reported = {r.metric_name: r.metric_value for r in card.data.eval_results}
     assert reported["Claim cue exact F1"] == round(100 * test_scores["claim_cue"]["exact"]["f1"], 1)
