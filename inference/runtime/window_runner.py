@@ -3,9 +3,10 @@
 Every word is decided by the one window where it sits farthest from an edge (``inference/core/alignment.py``), so an
 article's state holds, per word, what the model said of it there: claim and entity tag log-probabilities, the trigger
 tag, and for each trigger the argument tags of the words of its window. The claim head's best valid path is decoded
-here too, because it chooses the cues whose frames the frame head then reads (a cue's frame is read in the window that
-owns the cue, from that window's encoder output, kept until then). What the state means as events and claims is the
-article decoder's job (``inference/runtime/article_decoder.py``).
+here too, because it chooses the cues whose frames are kept: the frame head reads every word that may be a cue in the
+window that owns it, while that window's encoder output is at hand (keeping the outputs until the cues are chosen
+took a few hundred MB on a long article). What the state means as events and claims is the article decoder's job
+(``inference/runtime/article_decoder.py``).
 """
 
 from __future__ import annotations
@@ -52,8 +53,9 @@ class ArticleState:
     # share a word). argument_decoding "tags": the argument spans; "entities": {word position: tag probabilities (A,)}
     arguments: dict[int, list[Tagged]] = field(default_factory=dict)
     argument_probs: dict[int, dict[int, np.ndarray]] = field(default_factory=dict)
-    # the encoder's output (T, H) of each window where a cue may be, kept until the cues are chosen (frame decodings)
-    hidden: dict[Window, torch.Tensor] = field(default_factory=dict)
+    # the frame of each word that may be a cue (frame decodings), read in the window that owns it; the claim path then
+    # keeps those of its cues in ``frames``
+    cue_frames: dict[int, Frame] = field(default_factory=dict)
     claim_spans: list[Tagged] = field(default_factory=list)  # the claim head's best valid path as spans, every score
     frames: dict[int, Frame] = field(default_factory=dict)  # a chosen cue's first word -> its frame
     # the article's words (first-subword positions in text order, with their first characters), once every window ran
@@ -115,7 +117,7 @@ class WindowRunner:
             state.claim_spans = decode_word_tags([path[p][0] for p in positions], [path[p][1] for p in positions],
                                                  state.tokens, positions)
             if self.reads_frames:
-                self._read_frames(state)
+                self._keep_chosen_frames(state)
         return states
 
     def _run_batch(self, batch: list[tuple[ArticleState, Window]]) -> None:
@@ -135,7 +137,7 @@ class WindowRunner:
                      if self.reads_frames else None)
         for b, (state, window) in enumerate(batch):
             starts = state.tokens.word_starts
-            triggers, cue_here = [], False  # (key, first-subword position, event type)
+            triggers, cues = [], []  # (key, first-subword position, event type); cue candidates' positions
             if state.given is not None:
                 triggers = [(i, p, event_type) for i, (p, _, event_type) in enumerate(state.given)
                             if window.own_start <= p < window.own_end]
@@ -150,11 +152,12 @@ class WindowRunner:
                 state.trigger[position] = (tag, trig_p[b][local])
                 if tag != "O" and state.given is None:
                     triggers.append((position, position, tag[2:]))
-                cue_here = cue_here or cue_probs is not None and cue_probs[b, local] >= CUE_CANDIDATE
+                if cue_probs is not None and cue_probs[b, local] >= CUE_CANDIDATE:
+                    cues.append(position)
             if triggers:
                 self._run_arguments(state, window, out.hidden_states[b : b + 1], triggers)
-            if cue_here:
-                state.hidden[window] = out.hidden_states[b]
+            if cues:
+                self._read_frames(state, window, out.hidden_states[b : b + 1], cues)
 
     def _run_arguments(self, state: ArticleState, window: Window, hidden: torch.Tensor,
                        triggers: list[tuple[int, int, str]]) -> None:
@@ -174,24 +177,25 @@ class WindowRunner:
             tags = [self.argument_labels[i] for i in labels[k, local].tolist()]
             state.arguments[key] = decode_word_tags(tags, probs[k, local].tolist(), state.tokens, words)
 
-    def _read_frames(self, state: ArticleState) -> None:
-        """Run the frame head for the cues of the claim path, at each cue's first word, in the window that owns it:
-        one pass per window over its cues. Only chosen cues: candidates are about 3 times as many."""
-        words = state.words
-        per_window: dict[Window, list[int]] = {}
+    def _read_frames(self, state: ArticleState, window: Window, hidden: torch.Tensor, cues: list[int]) -> None:
+        """Run the frame head at each cue candidate's position in one window (hidden: (1, T, H)): one pass for all of
+        them. Candidates are about 3 times as many as the cues the claim path chooses, but the head is one linear layer
+        over the window, and no window's encoder output outlives its batch."""
+        positions = torch.tensor([[p - window.start + 1 for p in cues]], device=self.device)  # (1, Q)
+        frame_words, local = window_words(state.tokens, window)
+        logits = self.model.frame_logits(hidden, positions)[0]  # (Q, T, F)
+        log_probs = logits.float().log_softmax(-1)[:, local].cpu().numpy()  # (Q, W, F)
+        for q, position in enumerate(cues):
+            state.cue_frames[position] = (frame_words, log_probs[q])
+
+    @staticmethod
+    def _keep_chosen_frames(state: ArticleState) -> None:
+        """The frames of the claim path's cues, read at each cue's first word; the other candidates' are dropped."""
         for span, part, _ in state.claim_spans:
-            first = words.first_in(span) if part == "cue" else None
-            window = next((w for w in state.hidden if first is not None and w.own_start <= first < w.own_end), None)
-            if window is not None:
-                per_window.setdefault(window, []).append(first)
-        for window, cues in per_window.items():
-            positions = torch.tensor([[p - window.start + 1 for p in cues]], device=self.device)  # (1, Q)
-            frame_words, local = window_words(state.tokens, window)
-            logits = self.model.frame_logits(state.hidden[window][None], positions)[0]  # (Q, T, F)
-            log_probs = logits.float().log_softmax(-1)[:, local].cpu().numpy()  # (Q, W, F)
-            for q, position in enumerate(cues):
-                state.frames[position] = (frame_words, log_probs[q])
-        state.hidden.clear()  # (T, H) per window: not kept past the run
+            first = state.words.first_in(span) if part == "cue" else None
+            if first in state.cue_frames:
+                state.frames[first] = state.cue_frames[first]
+        state.cue_frames.clear()
 
 
 def _first_word(tokens: TokenizedText, span: Span) -> int:
