@@ -12,11 +12,13 @@ Example::
     import spacy
 
     nlp = spacy.blank("en")
-    nlp.add_pipe("newsextract", config={"threshold": 0.5})
+    nlp.add_pipe("newsextract")  # the shipped model; config={"model": FOLDER_OR_HUB_ID, ...} for another
     doc = nlp("Police said two people were killed in Paris.")
     cue = [span for span in doc.spans["claims"] if span.label_ == "cue"][0]
-    cue.text, cue._.nx_source.text, [c.text for c in cue._.nx_content]  # ('said', 'Police', ['two people ...'])
-    [(t.label_, [(a.label_, a.text) for a in t._.nx_arguments]) for t in doc.spans["events"]]
+    cue.text, cue._.nx_source.text, [c.text for c in cue._.nx_content]
+    # ('said', 'Police', ['two people were killed in Paris'])
+    [(t.text, t.label_, [(a.label_, a.text) for a in t._.nx_arguments]) for t in doc.spans["events"]]
+    # [('killed', 'Life:Die', [('Victim', 'people')])]
 """
 
 from __future__ import annotations
@@ -25,9 +27,13 @@ import logging
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from spacy.language import Language
-from spacy.tokens import Doc, Span
-from spacy.util import filter_spans, minibatch
+try:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span
+    from spacy.util import filter_spans, minibatch
+except ImportError as error:  # say which extra, not just which module
+    raise ImportError(f"the spaCy component needs spaCy ({error}); install it with: pip install -e '.[spacy]'"
+                      ) from error
 
 from ..runtime.backends import BATCH_SIZE
 
@@ -39,13 +45,12 @@ logger = logging.getLogger(__name__)
 GROUPS = ("claims", "events", "event_arguments", "entities")  # the doc.spans keys written
 ENTS = ("keep", "replace", "merge")  # what the component does to doc.ents
 KEY = "newsextract"  # doc.user_data[KEY]: the extraction's JSON form and the alignment counts
-CONFIG_KEYS = "model, threshold, batch_size, device, backend, ents"
 DEFAULT_CONFIG = {"model": None, "threshold": None, "batch_size": BATCH_SIZE, "device": None, "backend": None,
                   "ents": "keep"}
 
 
 @Language.factory("newsextract", default_config=DEFAULT_CONFIG,
-                  assigns=["doc.spans", "doc._.nx_result", "doc._.nx_alignment", "span._.nx_claim"])
+                  assigns=["doc.spans", "doc._.nx_result", "doc._.nx_alignment"])
 def make_newsextract(nlp: Language, name: str, model: str | None, threshold: float | None, batch_size: int,
                      device: str | None, backend: str | None, ents: str) -> NewsExtractComponent:
     """The ``newsextract`` factory: spaCy calls it for ``nlp.add_pipe("newsextract", config={...})`` with the config
@@ -135,7 +140,7 @@ def _span_maker(doc: Doc, counts: dict[str, int]):
 
     def make(part: Any, label: str, span_id: str | None) -> Span | None:
         span = doc.char_span(part.start, part.end, label=label, span_id=span_id or 0, alignment_mode="expand")
-        if span is None or not len(span):  # only a span of whitespace could: the model's never are, still counted
+        if span is None or not len(span):  # only a span of whitespace can (the model's never are): counted
             counts["unaligned"] += 1
             return None
         counts["exact" if (span.start_char, span.end_char) == (part.start, part.end) else "expanded"] += 1

