@@ -1,8 +1,9 @@
 """``nlp.add_pipe("newsextract")``: the extractor as a spaCy component (the ``spacy`` extra).
 
-spaCy finds the factory through the ``spacy_factories`` entry point, so no import is needed first. Each ``Doc`` gets
-``extract(doc.text)``'s results as span groups (``doc.spans``) and ``nx_`` extensions that link them; a span whose
-characters do not fall on spaCy token boundaries is widened to the tokens it touches and counted
+spaCy finds the factory (``newsextract_spacy.py``, outside this package so that spaCy does not load the extractor
+each time it makes a pipeline) through the ``spacy_factories`` entry point, so no import is needed first. Each
+``Doc`` gets ``extract(doc.text)``'s results as span groups (``doc.spans``) and ``nx_`` extensions that link them; a
+span whose characters do not fall on spaCy token boundaries is widened to the tokens it touches and counted
 (``doc._.nx_alignment``). The model is loaded once, by :func:`inference.load_predictor` (so ``extract`` and the
 component share it); ``nlp.pipe`` hands each batch of docs to one ``extract`` call. docs/spacy.md has the full
 reference.
@@ -28,7 +29,6 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 try:
-    from spacy.language import Language
     from spacy.tokens import Doc, Span
     from spacy.util import filter_spans, minibatch
 except ImportError as error:  # say which extra, not just which module
@@ -45,34 +45,14 @@ logger = logging.getLogger(__name__)
 GROUPS = ("claims", "events", "event_arguments", "entities")  # the doc.spans keys written
 ENTS = ("keep", "replace", "merge")  # what the component does to doc.ents
 KEY = "newsextract"  # doc.user_data[KEY]: the extraction's JSON form and the alignment counts
-DEFAULT_CONFIG = {"model": None, "threshold": None, "batch_size": BATCH_SIZE, "device": None, "backend": None,
-                  "ents": "keep"}
-
-
-@Language.factory("newsextract", default_config=DEFAULT_CONFIG,
-                  assigns=["doc.spans", "doc._.nx_result", "doc._.nx_alignment"])
-def make_newsextract(nlp: Language, name: str, model: str | None, threshold: float | None, batch_size: int,
-                     device: str | None, backend: str | None, ents: str) -> NewsExtractComponent:
-    """The ``newsextract`` factory: spaCy calls it for ``nlp.add_pipe("newsextract", config={...})`` with the config
-    keys as arguments (``model``: a folder or hub id, None for the shipped model; the others as in ``extract``;
-    ``ents``: one of ``ENTS``).
-
-    Example::
-
-        nlp.add_pipe("newsextract", config={"model": "runs/release/model", "batch_size": 8})
-    """
-    return NewsExtractComponent(name, model=model, threshold=threshold, batch_size=batch_size, device=device,
-                                backend=backend, ents=ents)
-
-
 class NewsExtractComponent:
     """Writes ``extract``'s events, claims and entities onto each ``Doc``: the span groups of ``GROUPS``, each span
     labelled (claim part, event type, argument role, entity type) and linked through the ``nx_`` extensions.
 
-    ``batch_size`` counts model windows per forward pass, as in ``extract``; how many docs go to one ``extract`` call
-    is the ``batch_size`` of ``nlp.pipe``. ``ents="replace"`` or ``"merge"`` also writes the entities to
-    ``doc.ents`` (overlaps resolved by ``spacy.util.filter_spans``: longest first, ours before the doc's own);
-    ``"keep"`` leaves ``doc.ents`` to the pipeline's NER.
+    ``batch_size`` counts model windows per forward pass, as in ``extract`` (None: its default); how many docs go to
+    one ``extract`` call is the ``batch_size`` of ``nlp.pipe``. ``ents="replace"`` or ``"merge"`` also writes the
+    entities to ``doc.ents`` (overlaps resolved by ``spacy.util.filter_spans``: longest first, ours before the doc's
+    own); ``"keep"`` leaves ``doc.ents`` to the pipeline's NER.
 
     Example::
 
@@ -81,10 +61,11 @@ class NewsExtractComponent:
     """
 
     def __init__(self, name: str = "newsextract", *, model: str | None = None, threshold: float | None = None,
-                 batch_size: int = BATCH_SIZE, device: str | None = None, backend: str | None = None,
+                 batch_size: int | None = None, device: str | None = None, backend: str | None = None,
                  ents: str = "keep") -> None:
         from ..interface.api import _check_options, load_predictor  # torch is loaded here, not when spaCy starts
 
+        batch_size = BATCH_SIZE if batch_size is None else batch_size
         _check_options(batch_size, threshold)  # extract's own checks, at construction rather than at the first doc
         if ents not in ENTS:
             raise ValueError(f"ents={ents!r}; accepted: {', '.join(map(repr, ENTS))} (what to do with doc.ents)")

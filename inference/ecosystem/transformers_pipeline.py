@@ -58,7 +58,8 @@ class EventClaimExtractionPipeline(Pipeline):
 
     def preprocess(self, text: object) -> dict[str, str]:
         if not isinstance(text, str):
-            raise TypeError(f"{TASK}: got {type(text).__name__} {text!r:.60}; accepted: a str, or a list, generator or dataset of str")
+            raise TypeError(f"{TASK}: got {type(text).__name__} {text!r:.60}; accepted: a str, or a list, generator "
+                            "or dataset of str")
         return {"text": text}
 
     def _forward(self, model_inputs: dict[str, Any], threshold: float | None = None) -> dict[str, Any]:

