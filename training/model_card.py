@@ -167,8 +167,7 @@ def render_model_card(model_dir: str | Path, model_id: str | None = None, model_
         language="en",
         license="apache-2.0",
         library_name="transformers",
-        # No pipeline_tag: the hub's tags name transformers' own tasks, and token-classification's pipeline cannot run
-        # this model; the package's pipeline task is a tag.
+        # No pipeline_tag: those name transformers' own tasks, whose pipelines cannot run this model; ours is a tag.
         tags=["event-extraction", "attribution", "claims", "news", PIPELINE_TASK],
         base_model=_base_model(backbone),
         model_name=model_id,

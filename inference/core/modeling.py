@@ -86,11 +86,9 @@ class EventClaimConfig(PretrainedConfig):
         super().__init__(**kwargs)
 
     def encoder_config(self) -> PretrainedConfig:
-        values = dict(self.encoder)
         # The encoder is built in the dtype the whole model loads in, not the one its backbone was saved with: a
         # dtype of its own gave float32 encoder weights beside float16 heads, whose forward pass then failed.
-        for key in ("dtype", "torch_dtype"):
-            values.pop(key, None)
+        values = {key: value for key, value in self.encoder.items() if key not in ("dtype", "torch_dtype")}
         return AutoConfig.for_model(values.pop("model_type"), **values)
 
 
