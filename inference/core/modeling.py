@@ -54,8 +54,7 @@ class EventClaimConfig(PretrainedConfig):
     ) -> None:
         schema = LabelSchema.default()
         self.encoder = encoder or {}
-        self.claim_labels = claim_labels or schema.claim_labels
-        self.trigger_labels = trigger_labels or schema.trigger_labels
+        self.claim_labels, self.trigger_labels = claim_labels or schema.claim_labels, trigger_labels or schema.trigger_labels
         self.argument_labels = argument_labels or schema.argument_labels
         # Empty: no entity head, no frame head (models saved before them had none, and must load as they were trained).
         self.entity_labels, self.frame_labels = list(entity_labels or []), list(frame_labels or [])
@@ -70,8 +69,7 @@ class EventClaimConfig(PretrainedConfig):
         # "frame_linker": the claim head's spans join the cue whose frame tags them (else the nearest cue).
         self.claim_decoding = claim_decoding or ("frame_linker" if self.frame_labels else "linker")
         check_decodings(vars(self))
-        self.classifier_dropout = classifier_dropout
-        self.window, self.stride = window, stride  # how articles are cut at inference: as in training
+        self.classifier_dropout, self.window, self.stride = classifier_dropout, window, stride  # windows: as trained
         # P(not O) that makes a trigger / an argument; None: argmax (see training/calibration.py)
         self.trigger_threshold, self.argument_threshold = trigger_threshold, argument_threshold
         for key, value in (("trigger_threshold", trigger_threshold), ("argument_threshold", argument_threshold)):
