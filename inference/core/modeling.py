@@ -53,8 +53,8 @@ class EventClaimConfig(PretrainedConfig):
         **kwargs,
     ) -> None:
         schema = LabelSchema.default()
-        self.encoder = encoder or {}
-        self.claim_labels, self.trigger_labels = claim_labels or schema.claim_labels, trigger_labels or schema.trigger_labels
+        self.encoder, self.claim_labels = encoder or {}, claim_labels or schema.claim_labels
+        self.trigger_labels = trigger_labels or schema.trigger_labels
         self.argument_labels = argument_labels or schema.argument_labels
         # Empty: no entity head, no frame head (models saved before them had none, and must load as they were trained).
         self.entity_labels, self.frame_labels = list(entity_labels or []), list(frame_labels or [])
