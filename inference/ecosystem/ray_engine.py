@@ -152,7 +152,12 @@ def run(options: argparse.Namespace, shards: Path) -> None:
     Data job run (this machine's Ray, started and stopped here, or the one at ``--address``), the shards merged."""
     from ..corpus import STOP_AFTER, job_record, resolve_model, write_job, write_output
 
-    ray = _import_ray()
+    try:
+        import ray
+        from ray.data.checkpoint import CheckpointConfig  # noqa: F401  (Ray Data's checkpointing; tested: 2.60)
+    except ModuleNotFoundError as error:
+        raise CorpusError(f"--engine ray needs Ray Data with checkpointing, and {error.name} is missing: pip install "
+                          "-e '.[ray]'") from None
     dataset = load_input_rows(options.input, file_format(options.input, options.input_format), options.text_column,
                               options.id_column)
     _check_texts(dataset, options)
@@ -168,7 +173,12 @@ def run(options: argparse.Namespace, shards: Path) -> None:
                  "batch_size": options.batch_size, "threshold": options.threshold,
                  "weights": job["weights_sha256"], "stop_after": int(os.environ.get(STOP_AFTER, "0"))}
     if started := not ray.is_initialized():  # a Ray that the caller started is the caller's to stop
-        _connect(ray, options.address)
+        try:  # without --address, a Ray of this machine's CPUs and GPUs, for this run only
+            ray.init(address=options.address, logging_level=logging.WARNING,
+                     **({} if options.address else {"include_dashboard": False}))
+        except (ConnectionError, RuntimeError, ValueError) as error:
+            raise CorpusError(f"--address {options.address}: cannot join a Ray cluster there ({error}); accepted: "
+                              "auto, or HOST:PORT of the head of a running cluster (ray start --head)") from None
     try:
         _execute(ray, dataset, shards, options, extractor)
     finally:
@@ -182,24 +192,6 @@ def run(options: argparse.Namespace, shards: Path) -> None:
     shutil.rmtree(shards)
     print(f"wrote {len(dataset)} articles to {options.output} ({done_now} extracted by this run, "
           f"{len(dataset) - done_now} kept from an earlier one)", file=sys.stderr)
-
-
-def _import_ray() -> Any:
-    try:
-        import ray
-        from ray.data.checkpoint import CheckpointConfig  # noqa: F401  (Ray Data's checkpointing; tested: 2.60)
-    except ModuleNotFoundError as error:
-        raise CorpusError(f"--engine ray needs Ray Data with checkpointing, and {error.name} is missing: pip install "
-                          "-e '.[ray]'") from None
-    return ray
-
-
-def _connect(ray: Any, address: str | None) -> None:
-    try:  # without --address, a Ray of this machine's CPUs and GPUs, for this run only
-        ray.init(address=address, logging_level=logging.WARNING, **({} if address else {"include_dashboard": False}))
-    except (ConnectionError, RuntimeError, ValueError) as error:
-        raise CorpusError(f"--address {address}: cannot join a Ray cluster there ({error}); accepted: auto, or "
-                          "HOST:PORT of the head of a running cluster (ray start --head)") from None
 
 
 def _execute(ray: Any, dataset: Dataset, shards: Path, options: argparse.Namespace, extractor: dict) -> None:
@@ -246,10 +238,10 @@ def _shard_files(shards: Path) -> list[Path]:  # what the write tasks wrote, com
 
 def _check_rows_done(shards: Path, dataset: Dataset, options: argparse.Namespace) -> None:
     """Refuse to resume when a row that has results in a shard has changed in the input since."""
-    tables = [pq.read_table(path, columns=["row", "digest"]) for path in _shard_files(shards)]
-    if not tables:
+    tables = [_digests(path) for path in _shard_files(shards)]
+    if not any(tables):
         return
-    stored = pa.concat_tables(tables).sort_by("row")
+    stored = pa.concat_tables([table for table in tables if table]).sort_by("row")
     numbers, id_column = stored["row"].to_pylist(), options.id_column or "id"
 
     def rows_done() -> Iterator[tuple[int, str, object]]:  # in slices of the input: bounded memory on any corpus
@@ -263,6 +255,13 @@ def _check_rows_done(shards: Path, dataset: Dataset, options: argparse.Namespace
             first = last
 
     check_rows_done(rows_done(), stored["digest"].to_pylist(), shards / "data", options.input)
+
+
+def _digests(path: Path) -> pa.Table | None:
+    try:
+        return pq.read_table(path, columns=["row", "digest"])
+    except (OSError, pa.ArrowInvalid):  # a shard a kill cut short: still pending, so Ray deletes it before the run
+        return None
 
 
 def _merged_lines(files: list[Path], count: int, shards: Path) -> Iterator[bytes]:
