@@ -26,7 +26,8 @@ from pathlib import Path
 
 from inference.core.articles import Article, DataError, Span
 from inference.core.sentences import sentence_starts
-from inference.core.speakers import FIRST_PERSON, GROUP_PRONOUNS, PERSON_PRONOUNS, SpeakerResolver, named_mentions
+from inference.core.speaker_cues import FIRST_PERSON, GROUP_PRONOUNS, PERSON_PRONOUNS
+from inference.core.speakers import SpeakerResolver, named_mentions
 
 HALVES = ("tuning", "held-out")
 KINDS = ("pronoun", "description")
