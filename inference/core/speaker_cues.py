@@ -89,6 +89,9 @@ _HONORIFIC = re.compile(r"\b(Mr|Mrs|Ms|Miss|Dr|Gov|Sen|Rep|Gen|Prof|Rev|Judge|Ju
 _GENDERED_TITLE = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+([A-Z][\w'’-]+)")
 # A line that is only a name or an @handle: the signature under a reader's letter or a post.
 SIGNATURE = re.compile(r"(?m)^[ \t]*(@\w+|[A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*){1,3}?)\.?[ \t]*$")
+# The last paragraph of a commentary, naming its author: "Rep. Raul Grijalva, D-Ariz., was an early backer of ...".
+BIO = re.compile(r"[ \t]*([A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*){0,3})(?:,[^,\n]{1,30},)?[ \t]+"
+                 r"(?:is|was|has been|writes)\b")
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii"})
 
 

@@ -5,7 +5,7 @@ name. Rules over the entity mentions the model found (and the names and titles o
 careful reader applies them:
 
 1. "I" / "we" inside a quotation is the speaker of the claim that quotes it; outside any, the signature under the
-   letter or post it writes in;
+   letter or post it writes in, or the author a commentary's last paragraph names ("Rick Scott is the governor ...");
 2. "he" / "she" continues the person whose claim the sentence before reports ("Smith said ... He added"), else is the
    most recent named person of that gender, a speaker rather than someone only talked about;
 3. "they" / "it" continues the source of a claim of the two sentences before unless that is a person ("Critics say
@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from .articles import Claim, Span
 from .claim_linking import claim_of_events
 from .speaker_cues import (
+    BIO,
     CUE_WORDS,
     DOCUMENT_NOUNS,
     FEMALE_PRONOUNS,
@@ -236,8 +237,9 @@ class SpeakerResolver(Mentions):
         return None
 
     def signature(self, source: Span) -> Span | None:
-        """The signature under the reader's letter or the post that an "I" outside any quotation writes in: the next
-        line, a few sentences on at most, that is only a person's name or an @handle."""
+        """Who writes the letter, post or commentary that an "I" outside any quotation is in: the next line, a few
+        sentences on at most, that is only a person's name or an @handle, else the author the last paragraph
+        names."""
         end = min(self.sentence_end(source.start, LOOK_BACK), source.end + WINDOW_CHARS)
         for match in SIGNATURE.finditer(self.text, source.end, end):
             line = Span(match.start(1), match.end(1))
@@ -245,4 +247,12 @@ class SpeakerResolver(Mentions):
                 return line
             if self.named_in(line, PERSON_TYPES) is not None:
                 return self.named_in(line, PERSON_TYPES)
-        return None
+        return self.byline()
+
+    def byline(self) -> Span | None:
+        """The author a commentary names in its last paragraph: "Rick Scott is the Republican governor of Florida."."""
+        start = self.text.rstrip().rfind("\n") + 1
+        match = BIO.match(self.text, start)
+        if match is None:
+            return None
+        return self.named_in(Span(start, match.end(1)), PERSON_TYPES)

@@ -197,6 +197,15 @@ def test_i_outside_any_quotation_is_whoever_signs_the_letter():
     assert speaker("I said no.\n\nThe end.", "I", []) is None  # no signature under it
 
 
+def test_i_in_a_commentary_is_the_author_its_last_paragraph_names():
+    text = ("I am glad we are demanding a major change.\n\nThe pundits will keep guessing.\n\n"
+            "Rick Scott is the Republican governor of Florida.")
+    entities = [("PER", "Rick Scott"), ("GPE", "Florida")]
+    assert speaker(text, "I", entities) == "Rick Scott"
+    text = "I am glad we are demanding a major change.\n\nThe Times is a newspaper."
+    assert speaker(text, "I", [("ORG", "Times")]) is None  # a last paragraph about no person names no author
+
+
 def test_a_reporting_verb_taken_for_the_source_points_to_the_name_after_it():
     text = '"Tom is a visionary," said Robert McAtee, a coal veteran.'
     assert speaker(text, "said", [("PER", "Tom"), ("PER", "Robert McAtee")]) == "Robert McAtee"
