@@ -232,3 +232,30 @@ def test_a_long_chain_of_he_said_stays_linear():
     for _ in range(200):
         resolver.speaker(Span(0, 1)), resolver.speaker(span_of(text, "the report"))
     assert time.perf_counter() - start < 2.0
+
+
+def test_the_speaker_judgements_command_scores_saved_predictions(tmp_path):
+    import json
+
+    import pytest
+
+    from inference.core.articles import Article, write_jsonl
+    from training.cli import CommandError
+    from training.speakers import main
+
+    text = "Smith arrived. He said it was over. A senior official said so."
+    predicted = Article("nyt_2016-10-02_a-curious-plan-to-fight-climate-", text,
+                        entities=[Entity("PER", Span(0, 5))])  # an id of the tuning half
+    write_jsonl([predicted], tmp_path / "predicted.jsonl")
+    judged = [{"doc": predicted.id, "source": [[15, 17]], "cue": [[18, 22]], "speaker_name": "Smith",
+               "speaker_mentions": [[0, 5]], "note": ""},
+              {"doc": predicted.id, "source": [[36, 53]], "cue": [[54, 58]], "speaker_name": None,
+               "speaker_mentions": [], "note": ""},
+              {"doc": predicted.id, "source": [[15, 17]], "cue": [[18, 22]], "speaker_name": "Jones",
+               "speaker_mentions": [[60, 62]], "note": ""}]
+    (tmp_path / "judged.jsonl").write_text("".join(json.dumps(row) + "\n" for row in judged))
+    scores = main(["--judgements", str(tmp_path / "judged.jsonl"), "--predictions", str(tmp_path / "predicted.jsonl")])
+    assert scores["tuning"]["pronoun"] == {"right": 1, "claims": 2, "share": 0.5}
+    assert scores["tuning"]["description"]["right"] == 1 and scores["held-out"]["all"]["claims"] == 0
+    with pytest.raises(CommandError, match="either --model and --data"):
+        main(["--judgements", str(tmp_path / "judged.jsonl")])
