@@ -210,16 +210,16 @@ def test_a_failed_merge_leaves_the_output_and_no_temporary_file(tmp_path, monkey
     part.write_text('{"id": "a"}\n')
     output.write_text("old\n")
 
-    def full(*args, **kwargs):
+    def lines_until_the_disk_is_full():
+        yield part.read_bytes()
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(shutil, "copyfileobj", full)
     with pytest.raises(CorpusError, match="No space left on device.*is as it was and the parts are kept"):
-        corpus.merge([part], output)
+        corpus.write_output(lines_until_the_disk_is_full(), output, part.stat().st_size, "the parts")
     assert output.read_text() == "old\n" and sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl", "part.jsonl"]
     monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10, 10, 0))
     with pytest.raises(CorpusError, match=r"needs 0.0 MB free in .*, which has 0.0 MB"):
-        corpus.merge([part], output)
+        corpus.write_output(iter([part.read_bytes()]), output, part.stat().st_size, "the parts")
 
 
 # --- 14: a mark after a word stays in the word's span

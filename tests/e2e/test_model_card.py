@@ -75,6 +75,7 @@ def test_card_examples_use_the_schema_roles():
         assert set(arguments) <= set(schema.event_roles[event_type]), event_type
 
 
+@pytest.mark.slow  # 15 s; the default run has the published card's, the same template loading by repo id
 def test_shipped_cards_code_runs_as_printed(tmp_path):
     """The shipped card's "How to use" as a user copies it, each block in a new interpreter, outside the checkout."""
     card = (DEFAULT_MODEL / "README.md").read_text(encoding="utf-8")
