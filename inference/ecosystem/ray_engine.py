@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..interface.cli_options import positive_int
@@ -160,7 +159,6 @@ def run(options: argparse.Namespace, shards: Path) -> None:
                           "-e '.[ray]'") from None
     dataset = load_input_rows(options.input, file_format(options.input, options.input_format), options.text_column,
                               options.id_column)
-    _check_texts(dataset, options)
     gpus = options.num_gpus_per_worker or 0.0
     folder, backend = resolve_model(argparse.Namespace(**{**vars(options), "backend": options.backend or (
         "torch" if gpus else None)}), "cpu")  # GPU workers run torch; CPU ones the model's fastest gated backend
@@ -220,16 +218,6 @@ def _execute(ray: Any, dataset: Dataset, shards: Path, options: argparse.Namespa
         results.write_parquet(str(shards.resolve() / "data"), concurrency=1, ray_remote_args={"num_cpus": 0})
     finally:
         context.checkpoint_config = None
-
-
-def _check_texts(dataset: Dataset, options: argparse.Namespace) -> None:
-    """Every text a string, checked before the run, with the processes engine's message for the first that is not."""
-    column = dataset.data.table.column(options.text_column)
-    strings = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
-    if not strings or column.null_count:
-        bad = pc.index(column.is_null(), True).as_py() if strings else 0
-        raise CorpusError(f"row {bad} of {options.input}: {options.text_column!r} is "
-                          f"{type(column[bad].as_py()).__name__}, not a string")
 
 
 def _shard_files(shards: Path) -> list[Path]:  # what the write tasks wrote, committed or not

@@ -118,8 +118,23 @@ def _parquet_rows(path: str, text_column: str, id_column: str | None) -> Dataset
         cause = error.__cause__ or error
         raise CorpusError(f"{path}: cannot be read as parquet: {type(cause).__name__}: {cause}") from None
     dataset = dataset.select_columns([c for c in (text_column, id_column or "id") if c in columns])
+    _check_texts(dataset, path, text_column)
     _check_ids(dataset, path, id_column or "id")
     return dataset
+
+
+def _check_texts(dataset: Dataset, path: str, text_column: str) -> None:
+    """Every text of a Parquet input a string (JSONL lines are checked as they are read), before any work: the first
+    that is not is a ``CorpusError`` naming its row."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = dataset.data.table.column(text_column)
+    strings = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+    if not strings or column.null_count:
+        bad = pc.index(column.is_null(), True).as_py() if strings else 0
+        raise CorpusError(f"row {bad} of {path}: {text_column!r} is {type(column[bad].as_py()).__name__}, not a "
+                          "string")
 
 
 def _check_ids(dataset: Dataset, path: str, id_column: str) -> None:
