@@ -63,10 +63,10 @@ class NewsExtractComponent:
     def __init__(self, name: str = "newsextract", *, model: str | None = None, threshold: float | None = None,
                  batch_size: int | None = None, device: str | None = None, backend: str | None = None,
                  ents: str = "keep") -> None:
-        from ..interface.api import _check_options, load_predictor  # torch is loaded here, not when spaCy starts
+        from ..interface.api import check_options, load_predictor  # torch is loaded here, not when spaCy starts
 
         batch_size = BATCH_SIZE if batch_size is None else batch_size
-        _check_options(batch_size, threshold)  # extract's own checks, at construction rather than at the first doc
+        check_options(batch_size, threshold)  # extract's own checks, at construction rather than at the first doc
         if ents not in ENTS:
             raise ValueError(f"ents={ents!r}; accepted: {', '.join(map(repr, ENTS))} (what to do with doc.ents)")
         self.name, self.threshold, self.batch_size, self.ents = name, threshold, batch_size, ents

@@ -97,7 +97,7 @@ def extract(texts, model=None, *, device=None, backend=None, batch_size=BATCH_SI
     """
     single = isinstance(texts, str)
     batch = [texts] if single else _check_texts(texts)
-    _check_options(batch_size, threshold)
+    check_options(batch_size, threshold)
     if backend is not None:
         check_backend(backend)  # also when a Predictor is given, which resolves no device
     predictor = model if isinstance(model, Predictor) else load_predictor(model, device, backend)
@@ -113,7 +113,13 @@ def extract(texts, model=None, *, device=None, backend=None, batch_size=BATCH_SI
     return results[0] if single else results
 
 
-def _check_options(batch_size: object, threshold: object) -> None:
+def check_options(batch_size: object, threshold: object) -> None:
+    """``extract``'s checks of ``batch_size`` and ``threshold``, for callers that take them first (the spaCy component):
+    a one-line ``TypeError`` or ``ValueError`` naming what is accepted.
+
+    Example:
+        >>> check_options(16, 0.5)  # nothing to say
+    """
     # bool is an int to Python, but batch_size=True is a mistake, not one window
     if isinstance(batch_size, bool) or not isinstance(batch_size, int):
         raise TypeError(f"batch_size={batch_size!r} ({type(batch_size).__name__}); accepted: an int, the windows per "
