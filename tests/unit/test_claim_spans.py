@@ -1,4 +1,5 @@
-"""The content rules on hand-made claims: each does its one thing, and none removes a claim's last fragment."""
+"""The claim rules on hand-made claims: each content rule does its one thing, and none removes a claim's last fragment;
+the cue rule leaves out only claims whose cue is auxiliaries alone."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from inference.core.claim_spans import (
     clean_content,
     near_the_cue,
     to_the_closing_quote,
+    with_a_reporting_cue,
     without_bare_words,
     without_trailing_punctuation,
 )
@@ -47,3 +49,16 @@ def test_bare_words_go_unless_nothing_else_is_left():
     assert without_bare_words(Claim(content=[Span(8, 12), Span(14, 25)]), text) == [Span(14, 25)]
     alone = Claim(cue=[Span(3, 7)], content=[Span(8, 12)])
     assert words(text, clean_content(alone, text)) == ["that"], "a claim keeps its last fragment"
+
+
+def test_a_claim_whose_cue_is_only_auxiliaries_leaves_and_a_negated_cue_stays():
+    text = "Polls are not a measure. The state could deny permits. She didn’t say why. He said: yes. It has a lead."
+    claims = [Claim(cue=[Span(6, 13)], content=[Span(14, 23)]),  # "are not"
+              Claim(cue=[Span(35, 40)], content=[Span(46, 53)]),  # "could" without its verb
+              Claim(cue=[Span(35, 45)], content=[Span(46, 53)]),  # "could deny"
+              Claim(cue=[Span(59, 69)], content=[Span(70, 73)]),  # "didn’t say": the guidelines annotate it
+              Claim(cue=[Span(78, 82)], content=[Span(84, 87)]),  # "said"
+              Claim(cue=[Span(82, 83)], content=[Span(84, 87)]),  # ":" alone: punctuation is no auxiliary
+              Claim(cue=[Span(92, 95)], content=[Span(96, 102)])]  # "has"
+    kept = [text[c.cue[0].start : c.cue[0].end] for c in with_a_reporting_cue(claims, text)]
+    assert kept == ["could deny", "didn’t say", "said", ":"]
