@@ -28,7 +28,7 @@ from inference.core.modeling import EventClaimConfig
 from inference.core.schema import LabelSchema
 from inference.ecosystem.transformers_pipeline import TASK as PIPELINE_TASK
 
-from .evaluation.report import TITLES, percent
+from .evaluation.report import TITLES, percent, threshold_table
 from .evaluation.span_metrics import TASKS
 
 # The top-level model_card.md, through a link inside the package: a wheel install has no source tree around it.
@@ -143,6 +143,45 @@ def _evaluation(evaluation: dict[str, Any] | None) -> tuple[list[dict[str, Any]]
     return rows, note, results
 
 
+def _thresholds_block(evaluation: dict[str, Any] | None) -> str:
+    """The table of precision and recall at a few score thresholds (``score_thresholds`` in ``eval_results.json``),
+    with how to read it; empty for results measured before it was reported."""
+    figure = (evaluation or {}).get("scores", {}).get("score_thresholds")
+    if not figure:
+        return ""
+    judged = ", events also when a judge called them real" if figure.get("event", {}).get("judged") else ""
+    text = (f"Each row below keeps the claims (events) whose `score` is at least the threshold: *precision* is the "
+            f"share of them right (as `training/evaluation/score_outcomes.py` defines it{judged}), *recall* the share "
+            f"of the gold ones they find, ×100 on the same articles.")
+    # The lowest threshold whose claims are right 9 times in 10: the one a user asking for that would pick.
+    row = next((row for row in figure.get("claim", {}).get("rows", []) if (row["precision"] or 0) >= 0.9), None)
+    if row:
+        text += (f" So `[c for c in result.claims if c.score >= {row['threshold']:g}]` keeps claims right "
+                 f"{percent(row['precision'])} times in 100 here, finding {percent(row['recall'])} % of the gold "
+                 f"claims (filter on `score`: `extract(threshold=...)` cuts each span by its raw tag probability, "
+                 f"before calibration).")
+    return text + "\n\n" + "\n".join(threshold_table(figure)) + "\n\n"
+
+
+def _end_of_section(text: str, title: str, block: str) -> str:
+    """``text`` with ``block`` at the end of its ``## title`` section (at the end of ``text`` when it has none).
+
+    Example:
+        >>> _end_of_section("\\n## A\\n\\na\\n\\n## B\\n", "A", "more\\n\\n")
+        '\\n## A\\n\\na\\n\\nmore\\n\\n## B\\n'
+    """
+    start = text.find(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1) if start >= 0 else -1
+    return text + block if end < 0 else text[:end + 1] + block + text[end + 1:]
+
+
+def _with_thresholds(card: ModelCard, evaluation: dict[str, Any] | None) -> ModelCard:
+    """``card`` with the table of :func:`_thresholds_block` at the end of its Evaluation section: added to the
+    rendered text because the template has no place for it yet."""
+    card.text = _end_of_section(card.text, "Evaluation", _thresholds_block(evaluation))
+    return card
+
+
 def render_model_card(model_dir: str | Path, model_id: str | None = None, model_ref: str | None = None) -> ModelCard:
     """The model card of ``model_dir`` (a saved model folder), titled ``model_id`` (default: the run's folder name);
     its code loads the model with the Python expression ``model_ref`` (default: ``model_id`` quoted, a hub id).
@@ -202,7 +241,7 @@ def render_model_card(model_dir: str | Path, model_id: str | None = None, model_
                   **{name: version(name) for name in ("torch", "transformers", "huggingface_hub", "safetensors",
                                                       "datasets", "accelerate", "evaluate", "seqeval")}},
     )
-    return card
+    return _with_thresholds(card, evaluation)
 
 
 def write_model_card(model_dir: str | Path, model_id: str | None = None, model_ref: str | None = None) -> Path:

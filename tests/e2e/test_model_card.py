@@ -67,6 +67,36 @@ def test_card_lists_the_corpora_the_model_was_trained_on(model_dir, tmp_path):
     assert "**M2E2**" not in text and "WikiEvents" not in text
 
 
+def test_card_shows_precision_and_recall_at_score_thresholds(model_dir, tmp_path):
+    folder = tmp_path / "model"
+    shutil.copytree(model_dir, folder)
+    results = json.loads((folder / "eval_results.json").read_text())
+
+    def rows(*figures):
+        return [{"threshold": t, "kept": k, "right": 0, "precision": p, "found": 0, "recall": r}
+                for t, k, p, r in figures]
+
+    results["scores"]["score_thresholds"] = {
+        "claim": {"predicted": 120, "gold": 110, "rows": rows((0.5, 100, 0.8, 0.7), (0.8, 60, 0.92, 0.5),
+                                                              (0.9, 30, 0.97, 0.25))},
+        "event": {"predicted": 9, "gold": 7, "rows": rows((0.5, 8, 0.5, 0.6), (0.8, 2, 1.0, 0.3), (0.9, 0, None, 0.0)),
+                  "judged": False}}
+    (folder / "eval_results.json").write_text(json.dumps(results))
+    found = sections(render_model_card(folder, model_id=REPO).text)
+    evaluation = found["Evaluation"]
+    assert "| score ≥ | claim precision | claim recall | claims kept | event precision | event recall | events kept |" \
+           in evaluation
+    assert "| 0.5 | 80.0 | 70.0 | 100 of 120 | 50.0 | 60.0 | 8 of 9 |" in evaluation
+    assert "| 0.9 | 97.0 | 25.0 | 30 of 120 | - | 0.0 | 0 of 9 |" in evaluation
+    # how to read it, with the lowest threshold whose claims are right 9 times in 10
+    assert "`[c for c in result.claims if c.score >= 0.8]` keeps claims right 92.0 times in 100" in evaluation
+    assert list(found)[list(found).index("Evaluation") + 1] == "Limitations and biases"
+    for nothing in ({}, None):  # nothing measured, or results from before the table: the card as it was
+        results["scores"]["score_thresholds"] = nothing
+        (folder / "eval_results.json").write_text(json.dumps(results))
+        assert "score ≥" not in render_model_card(folder, model_id=REPO).text
+
+
 def test_card_examples_use_the_schema_roles():
     schema = LabelSchema.default()
     assert set(EVENT_EXAMPLES) == set(schema.event_types)

@@ -85,11 +85,58 @@ def markdown_report(scores: dict[str, Any], meta: dict[str, Any]) -> str:
                   "events inside gold claim content whose `claim` points to the predicted claim with that cue."]
     if "triggers_adjudicated" in scores:
         lines += ["", "## Trigger classification, adjudicated", "", _adjudicated(scores["triggers_adjudicated"])]
+    return "\n".join(lines + _scores_section(scores)) + "\n"
+
+
+def _scores_section(scores: dict[str, Any]) -> list[str]:
+    lines = []
     if scores.get("score_calibration"):
-        lines += ["", "## Scores", "", _calibration(scores["score_calibration"]) + " (expected calibration error, 10 "
-                  "bins: the mean gap between the score and the share right; `training/evaluation/score_outcomes.py` "
-                  "says what right means)"]
-    return "\n".join(lines) + "\n"
+        lines += ["", _calibration(scores["score_calibration"]) + " (expected calibration error, 10 bins: the mean gap "
+                  "between the score and the share right; `training/evaluation/score_outcomes.py` says what right "
+                  "means)"]
+    if scores.get("score_thresholds"):
+        lines += ["", *threshold_table(scores["score_thresholds"]), "", THRESHOLDS_NOTE]
+    return ["", "## Scores", *lines] if lines else []
+
+
+THRESHOLDS_NOTE = ("Kept: the claims (events) scored at least the threshold; precision: the share of them right; "
+                   "recall: the share of gold claims (events) one of them is right for. ×100; "
+                   "`training/evaluation/score_thresholds.py`.")
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else percent(value)
+
+
+def threshold_table(figure: dict[str, Any]) -> list[str]:
+    """The Markdown table of ``score_thresholds`` (``score_thresholds.py``): a row per threshold, precision, recall
+    (×100) and how many kept for each kind.
+
+    Example:
+        >>> row = {"threshold": 0.9, "kept": 3, "right": 3, "precision": 1.0, "found": 3, "recall": 0.25}
+        >>> print("\\n".join(threshold_table({"claim": {"predicted": 9, "gold": 12, "rows": [row]}})))
+        | score ≥ | claim precision | claim recall | claims kept |
+        |---:|---:|---:|---:|
+        | 0.9 | 100.0 | 25.0 | 3 of 9 |
+    """
+    kinds = list(figure)
+    judged = " (judged)" if figure.get("event", {}).get("judged") else ""
+    header = ["score ≥"] + [cell for kind in kinds for cell in
+                            (f"{kind} precision{judged if kind == 'event' else ''}", f"{kind} recall", f"{kind}s kept")]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---:|" * len(header)]
+    for i, threshold in enumerate(figure[kinds[0]]["rows"]):
+        cells = [f"{threshold['threshold']:g}"]
+        for kind in kinds:
+            row = figure[kind]["rows"][i]
+            cells += [_share(row["precision"]), _share(row["recall"]), f"{row['kept']} of {figure[kind]['predicted']}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _thresholds_line(figure: dict[str, Any]) -> str:
+    return "; ".join(f"{kind} " + ", ".join(f"≥{row['threshold']:g} P {_share(row['precision'])} R "
+                                            f"{_share(row['recall'])} ({row['kept']})" for row in table["rows"])
+                     for kind, table in figure.items())
 
 
 def _adjudicated(figure: dict[str, Any]) -> str:
@@ -154,4 +201,6 @@ def format_summary(scores: dict[str, Any]) -> str:
         lines.append(f"{'triggers_adjudicated':<24} {_adjudicated(scores['triggers_adjudicated'])}")
     if scores.get("score_calibration"):
         lines.append(f"{'score_calibration':<24} {_calibration(scores['score_calibration'])}")
+    if scores.get("score_thresholds"):
+        lines.append(f"{'score_thresholds':<24} {_thresholds_line(scores['score_thresholds'])}")
     return "\n".join(lines)

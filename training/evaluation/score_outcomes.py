@@ -1,7 +1,7 @@
 """Which predicted claims and events are right, for calibrating their scores and measuring how well they are.
 
 "Right", one definition everywhere (``training.calibration --scores`` fits on it, ``training.evaluate`` reports the
-expected calibration error on it):
+expected calibration error and the precision and recall at score thresholds, ``score_thresholds.py``, on it):
 
 - a claim is right when a gold claim has a cue overlapping its cue, content overlapping its content, and a source
   overlapping its source (or neither has one): the claim a reader would recognise, boundaries aside;
@@ -52,6 +52,35 @@ def outcomes(gold: Sequence[Article], predicted: Sequence[Article], judgements: 
                 key = trigger_key(article.id, event)
                 found["event"][0].append(event.score or 0.0)
                 found["event"][1].append(key in gold_keys or (judgements or {}).get(key) == "real")
+    return found
+
+
+def gold_outcomes(gold: Sequence[Article], predicted: Sequence[Article]) -> dict[str, list[float | None]]:
+    """``{"claim": [...], "event": [...]}``: for each gold claim and event of the articles annotating its layer, the
+    highest score among the predictions right for it by the definition above, ``None`` when none is: what recall at a
+    score threshold counts. Judgements add right predictions the gold lacks, not gold items, so none are taken here.
+
+    Example:
+        >>> gold = Article("a", "He said it rained.", claims=[Claim([Span(0, 2)], [Span(3, 7)], [Span(8, 17)])])
+        >>> pred = Article("a", gold.text, claims=[Claim([Span(0, 2)], [Span(3, 7)], [Span(11, 17)], score=0.8),
+        ...                                        Claim([], [Span(3, 7)], [Span(8, 17)], score=0.9)])
+        >>> gold_outcomes([gold], [pred])
+        {'claim': [0.8], 'event': []}
+    """
+    by_id = {article.id: article for article in predicted}
+    found: dict[str, list[float | None]] = {"claim": [], "event": []}
+    for article in gold:
+        prediction = by_id[article.id]
+        if "claims" in article.layers:
+            for claim in article.claims:
+                found["claim"].append(max((c.score or 0.0 for c in prediction.claims if _same_claim(c, claim)),
+                                          default=None))
+        if "events" in article.layers:
+            scores: dict[Key, float] = {}
+            for event in prediction.events:
+                key = trigger_key(article.id, event)
+                scores[key] = max(scores.get(key, 0.0), event.score or 0.0)
+            found["event"] += [scores.get(trigger_key(article.id, event)) for event in article.events]
     return found
 
 

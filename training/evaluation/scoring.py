@@ -11,6 +11,7 @@ from inference.runtime.predictor import Predictor
 from .adjudication import Key, adjudicated_triggers
 from .claim_attribution import events_in_claims
 from .score_outcomes import calibration_errors
+from .score_thresholds import threshold_tables
 from .span_metrics import span_scores
 
 
@@ -25,7 +26,8 @@ def evaluate_articles(predictor: Predictor, gold: Sequence[Article], progress: b
     which callers comparing only the headline scores skip with ``gold_triggers=False``); ``events_in_claims`` (when
     the gold articles annotate claims), the share of predicted events inside gold claim content that point to the
     right claim (``claim_attribution.py``); with ``judgements``, ``triggers_adjudicated`` (``adjudication.py``);
-    ``score_calibration``, the expected calibration error of claim and event scores (``score_outcomes.py``).
+    ``score_calibration``, the expected calibration error of claim and event scores (``score_outcomes.py``), and
+    ``score_thresholds``, their precision and recall at a few score thresholds (``score_thresholds.py``).
 
     Example::
 
@@ -43,6 +45,7 @@ def evaluate_articles(predictor: Predictor, gold: Sequence[Article], progress: b
     if judgements is not None and events:
         scores["triggers_adjudicated"] = adjudicated_triggers(gold, predictions, judgements)
     scores["score_calibration"] = calibration_errors(gold, predictions, judgements)
+    scores["score_thresholds"] = threshold_tables(gold, predictions, judgements)
     return scores, predictions
 
 
