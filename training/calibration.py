@@ -6,9 +6,15 @@ arguments suffer the same way. Tagging a word once ``P(not O)`` reaches a thresh
 trigger threshold is chosen first (for the mean F1 of trigger and argument classification), then the argument
 threshold (for argument classification F1). The test split is never looked at.
 
+That gold undercounts real triggers also biases the trigger F1 against lower thresholds; with ``--judgements`` (judged
+predictions the gold lacks, ``training/evaluation/adjudication.py``) the trigger F1 is the adjudicated one, and
+``--min-precision`` passes over a trigger threshold whose adjudicated precision falls under it on any corpus.
+
 Usage::
 
     python -m training.calibration --model runs/release/model --data data/release/dev.jsonl
+    python -m training.calibration --model runs/release/model --data data/release/dev.jsonl \
+        data/release/wikievents_dev.jsonl --judgements judgements/triggers_*_dev.jsonl --min-precision 0.8
     python -m training.calibration --model runs/release/model --data data/release/dev.jsonl --scores \
         [--judgements judgements/triggers_m2e2_dev.jsonl]   # claim and event scores: score_maps.json
 """
@@ -16,18 +22,20 @@ Usage::
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from inference.core.articles import Article
 
-from .cli import check_data, check_model_folder, command_parser, run_command, setup_logging
+from .cli import CommandError, check_data, check_model_folder, check_paths, command_parser, run_command, setup_logging
 from .data.importers import FORMATS, load_paths
 
 # The model code (torch, transformers) loads where it is used, so --help answers at once.
 if TYPE_CHECKING:
     from inference.core.score_maps import ScoreMaps
     from inference.runtime.predictor import Predictor
+
+    from .evaluation.adjudication import Key
 
 logger = logging.getLogger("training.calibration")
 
@@ -37,16 +45,21 @@ STEPS = (("trigger_threshold", ("trigger_classification", "argument_classificati
          ("argument_threshold", ("argument_classification",)))
 
 
-def calibrate_thresholds(predictor: Predictor, dev: Sequence[Article], grid: Sequence[float] = GRID
+def calibrate_thresholds(predictor: Predictor, dev: Sequence[Article], grid: Sequence[float] = GRID,
+                         judgements: Mapping[Key, str] | None = None, min_precision: float = 0.0
                          ) -> dict[str, tuple[float | None, dict[float | None, float]]]:
     """Pick each threshold (or ``None``, plain argmax) by dev F1; sets them on ``predictor``.
 
+    With ``judgements`` (:func:`~training.evaluation.adjudication.read_judgements`) the trigger F1 is adjudicated: a
+    prediction the gold lacks counts right when judged ``real``, wrong when unjudged. A trigger threshold whose
+    adjudicated precision is under ``min_precision`` on some corpus (``meta["corpus"]``) is passed over, unless all are.
     Returns ``{attribute: (best, {candidate: F1})}``.
 
     Example::
 
         chosen = calibrate_thresholds(predictor, dev_articles)
         chosen["trigger_threshold"][0]  # -> 0.2
+        calibrate_thresholds(predictor, dev_articles, judgements=read_judgements(paths), min_precision=0.8)
     """
     from .evaluation.scoring import evaluate_articles
 
@@ -57,15 +70,41 @@ def calibrate_thresholds(predictor: Predictor, dev: Sequence[Article], grid: Seq
     chosen = {}
     for attribute, tasks in STEPS:
         results: dict[float | None, float] = {}
+        under: set[float | None] = set()  # candidates under the precision floor
         for threshold in (None, *grid):
             setattr(predictor, attribute, threshold)
-            scores, _ = evaluate_articles(predictor, events, gold_triggers=False)
-            results[threshold] = sum(scores[task]["exact"]["f1"] for task in tasks) / len(tasks)
+            scores, predicted = evaluate_articles(predictor, events, gold_triggers=False, judgements=judgements)
+            results[threshold] = sum(_task_f1(scores, task) for task in tasks) / len(tasks)
             logger.info("%s %s: mean dev F1 of %s %.3f", attribute, threshold, " and ".join(tasks), results[threshold])
-        best = max(results, key=lambda t: results[t])  # ties keep the earlier candidate: argmax first
+            if attribute == "trigger_threshold" and judgements is not None:
+                precision = _lowest_adjudicated_precision(events, predicted, judgements)
+                logger.info("%s %s: lowest adjudicated precision %.3f", attribute, threshold, precision)
+                if precision < min_precision:
+                    under.add(threshold)
+        eligible = [t for t in results if t not in under]
+        if not eligible:
+            logger.warning("every %s is under adjudicated precision %s: chosen by F1 alone", attribute, min_precision)
+            eligible = list(results)
+        best = max(eligible, key=lambda t: results[t])  # ties keep the earlier candidate: argmax first
         setattr(predictor, attribute, best)
         chosen[attribute] = (best, results)
     return chosen
+
+
+def _task_f1(scores: dict, task: str) -> float:
+    if task == "trigger_classification" and "triggers_adjudicated" in scores:
+        return scores["triggers_adjudicated"]["adjudicated_f1"]  # the same exact spans and types, judged
+    return scores[task]["exact"]["f1"]
+
+
+def _lowest_adjudicated_precision(gold: Sequence[Article], predicted: Sequence[Article],
+                                  judgements: Mapping[Key, str]) -> float:
+    """Per corpus, since one corpus's precision must not hide another's under a pooled figure."""
+    from .evaluation.adjudication import adjudicated_triggers
+
+    corpora = {a.meta.get("corpus") for a in gold}
+    return min(adjudicated_triggers([a for a in gold if a.meta.get("corpus") == corpus], predicted, judgements
+                                    )["adjudicated_precision"] for corpus in corpora)
 
 
 def fit_score_maps(predictor: Predictor, dev: Sequence[Article], judgements: Sequence[str] = ()) -> ScoreMaps:
@@ -112,10 +151,18 @@ def main(argv: list[str] | None = None) -> None:
                         help="Instead of the thresholds, fit the maps that calibrate claim and event scores "
                              "(score_maps.json in the model folder).")
     parser.add_argument("--judgements", nargs="+", default=None, metavar="FILE",
-                        help="With --scores: judged trigger predictions, so that an event judged real counts right.")
+                        help="Judged trigger predictions the gold lacks: the trigger threshold is chosen on "
+                             "adjudicated F1; with --scores, an event judged real counts right.")
+    parser.add_argument("--min-precision", type=float, default=0.0, metavar="P",
+                        help="With --judgements: pass over a trigger threshold whose adjudicated precision is under "
+                             "P (0-1) on any corpus (default 0: none).")
     options = parser.parse_args(argv)
     folder = check_model_folder(options.model)  # a folder, not a hub id: its config.json is written
     check_data(options.data, options.format, "--data")
+    check_paths(options.judgements or (), "--judgements", "JSON lines of judged triggers")
+    if not 0.0 <= options.min_precision <= 1.0 or options.min_precision and not options.judgements:
+        raise CommandError(f"--min-precision {options.min_precision}; accepted: a precision from 0 to 1, "
+                           "with --judgements")
     setup_logging()
     dev = load_paths(options.data, options.format)
     from inference.runtime.predictor import Predictor
@@ -125,7 +172,10 @@ def main(argv: list[str] | None = None) -> None:
         fit_score_maps(predictor, dev, options.judgements or ()).save(folder)
         logger.info("score maps written to %s", folder)
         return
-    chosen = calibrate_thresholds(predictor, dev)
+    from .evaluation.adjudication import read_judgements
+
+    judged = read_judgements(options.judgements) if options.judgements else None
+    chosen = calibrate_thresholds(predictor, dev, judgements=judged, min_precision=options.min_precision)
     save_thresholds(predictor)
     predictor.model.config.save_pretrained(folder)
     logger.info("%s written to %s/config.json", {k: best for k, (best, _) in chosen.items()}, folder)
