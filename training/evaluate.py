@@ -74,8 +74,9 @@ def evaluate_model(model: str | Path, data: Sequence[str | Path], output_dir: st
     from inference.runtime.predictor import Predictor
 
     predictor = Predictor.from_pretrained(folder, **predictor_options)
-    return score_and_report(predictor, gold, output_dir, {"model": str(model), "data": [str(p) for p in data]},
-                            folder, predictions, judgements, reliability)
+    meta = {"model": str(model), "data": [str(p) for p in data], **({"judgements": list(map(str, judgements))}
+                                                                    if judgements else {})}
+    return score_and_report(predictor, gold, output_dir, meta, folder, predictions, judgements, reliability)
 
 
 def score_and_report(predictor: Predictor, gold: list[Article], output_dir: str | Path, meta: dict,

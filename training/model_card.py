@@ -150,36 +150,16 @@ def _thresholds_block(evaluation: dict[str, Any] | None) -> str:
     if not figure:
         return ""
     judged = ", events also when a judge called them real" if figure.get("event", {}).get("judged") else ""
-    text = (f"Each row below keeps the claims (events) whose `score` is at least the threshold: *precision* is the "
-            f"share of them right (as `training/evaluation/score_outcomes.py` defines it{judged}), *recall* the share "
-            f"of the gold ones they find, ×100 on the same articles.")
+    text = (f"Each row is what `extract(text, threshold=t)` keeps, the claims (events) whose `score` is at least t: "
+            f"*precision* is the share of them right (as `training/evaluation/score_outcomes.py` defines it{judged}), "
+            f"*recall* the share of the gold ones they find, ×100 on the same articles.")
     # The lowest threshold whose claims are right 9 times in 10: the one a user asking for that would pick.
     row = next((row for row in figure.get("claim", {}).get("rows", []) if (row["precision"] or 0) >= 0.9), None)
     if row:
-        text += (f" So `[c for c in result.claims if c.score >= {row['threshold']:g}]` keeps claims right "
+        text += (f" So `extract(text, threshold={row['threshold']:g})` keeps claims right "
                  f"{percent(row['precision'])} times in 100 here, finding {percent(row['recall'])} % of the gold "
-                 f"claims (filter on `score`: `extract(threshold=...)` cuts each span by its raw tag probability, "
-                 f"before calibration).")
-    return text + "\n\n" + "\n".join(threshold_table(figure)) + "\n\n"
-
-
-def _end_of_section(text: str, title: str, block: str) -> str:
-    """``text`` with ``block`` at the end of its ``## title`` section (at the end of ``text`` when it has none).
-
-    Example:
-        >>> _end_of_section("\\n## A\\n\\na\\n\\n## B\\n", "A", "more\\n\\n")
-        '\\n## A\\n\\na\\n\\nmore\\n\\n## B\\n'
-    """
-    start = text.find(f"\n## {title}\n")
-    end = text.find("\n## ", start + 1) if start >= 0 else -1
-    return text + block if end < 0 else text[:end + 1] + block + text[end + 1:]
-
-
-def _with_thresholds(card: ModelCard, evaluation: dict[str, Any] | None) -> ModelCard:
-    """``card`` with the table of :func:`_thresholds_block` at the end of its Evaluation section: added to the
-    rendered text because the template has no place for it yet."""
-    card.text = _end_of_section(card.text, "Evaluation", _thresholds_block(evaluation))
-    return card
+                 f"claims.")
+    return text + "\n\n" + "\n".join(threshold_table(figure))
 
 
 def render_model_card(model_dir: str | Path, model_id: str | None = None, model_ref: str | None = None) -> ModelCard:
@@ -233,6 +213,7 @@ def render_model_card(model_dir: str | Path, model_id: str | None = None, model_
         split_note=SPLIT_NOTE,
         eval_note=eval_note,
         eval_rows=rows,
+        thresholds_note=_thresholds_block(evaluation),
         hyperparameters=_hyperparameters(config, training_args),
         train_note=(f"Training took {train['train_runtime'] / 60:.1f} minutes "
                     f"({train['train_tokens_per_second']:.0f} subword tokens/s) on "
@@ -241,7 +222,7 @@ def render_model_card(model_dir: str | Path, model_id: str | None = None, model_
                   **{name: version(name) for name in ("torch", "transformers", "huggingface_hub", "safetensors",
                                                       "datasets", "accelerate", "evaluate", "seqeval")}},
     )
-    return _with_thresholds(card, evaluation)
+    return card
 
 
 def write_model_card(model_dir: str | Path, model_id: str | None = None, model_ref: str | None = None) -> Path:

@@ -6,6 +6,7 @@ Usage::
     python -m training.ship --model runs/release/model [--data data/release/test.jsonl] [--force]
         [--gate-data data/release/dev.jsonl]   # also the backends' F1 gate: extract's default backend
     python -m training.ship --reevaluate --data data/release/test.jsonl   # the shipped weights as they are
+        [--judgements judgements/triggers_m2e2_test.jsonl]   # judged trigger predictions: the card's event figures
 
 The weights go in as fp16 safetensors (half the size; loaded back as float32 on CPU), with the tokenizer, the label
 schema, the resolved training config and the training results beside them. A model replaces the shipped one only with
@@ -80,9 +81,10 @@ def check_test_data(data: Sequence[str | Path]) -> None:
                                 "data/release/test.jsonl)")
 
 
-def record_results(out: str | Path, data: Sequence[str | Path]) -> dict:
+def record_results(out: str | Path, data: Sequence[str | Path], judgements: Sequence[str | Path] = ()) -> dict:
     """Evaluate the weights in ``out`` on ``data``, write ``eval_results.{json,md}`` there and render its model card
-    from them; returns the scores. Both files then name the sha256 of the weights they describe.
+    from them; returns the scores. Both files then name the sha256 of the weights they describe. ``judgements``:
+    files of judged trigger predictions the test gold lacks (event precision and calibration judged fairly).
 
     Example::
 
@@ -92,13 +94,15 @@ def record_results(out: str | Path, data: Sequence[str | Path]) -> dict:
     check_test_data(data)
     from .model_card import write_model_card
 
-    scores = evaluate_model(shown_path(out), [shown_path(path) for path in data], out)
+    scores = evaluate_model(shown_path(out), [shown_path(path) for path in data], out,
+                            judgements=[shown_path(path) for path in judgements])
     write_model_card(out, model_id=SHIPPED_MODEL_ID, model_ref=SHIPPED_MODEL_REF)
     return scores
 
 
 def ship(model_dir: str | Path, out: str | Path = DEFAULT_MODEL, force: bool = False,
-         data: Sequence[str | Path] | None = None, gate_data: Sequence[str | Path] | None = None) -> Path:
+         data: Sequence[str | Path] | None = None, gate_data: Sequence[str | Path] | None = None,
+         judgements: Sequence[str | Path] = ()) -> Path:
     """Write ``model_dir`` as the packaged default model in ``out`` (fp16 weights), evaluate those weights on ``data``
     (default: the test data of the candidate's ``eval_results.json``) and render the card; returns ``out``.
 
@@ -127,7 +131,7 @@ def ship(model_dir: str | Path, out: str | Path = DEFAULT_MODEL, force: bool = F
     for name in SHIPPED_FROM_CANDIDATE:
         if (model_dir / name).is_file():
             shutil.copy2(model_dir / name, out / name)
-    record_results(out, data)
+    record_results(out, data, judgements)
     if gate_data:  # which backend extract runs by default: the fastest within the F1 gate of torch (backends.json)
         measure_gate(out, gate_data)
     logger.info("shipped %s to %s", model_dir, out)
@@ -150,13 +154,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--gate-data", nargs="+", default=None,
                         help="Dev articles: score every backend on them and record the default backend in "
                              "backends.json (without it, extract runs the shipped model on torch).")
+    parser.add_argument("--judgements", nargs="+", default=[], metavar="FILE",
+                        help="Judged trigger predictions the test gold lacks (judgements/triggers_*_test.jsonl): the "
+                             "results and card then give event precision and calibration against them.")
     options = parser.parse_args(argv)
+    for path in options.judgements:
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"--judgements {path}: no such file; accepted: JSON lines of judged triggers")
     setup_logging()
     if options.reevaluate:
         out = check_model_folder(options.out, "--out")
-        record_results(out, options.data or read_shipped_results(out)["meta"]["data"])
+        record_results(out, options.data or read_shipped_results(out)["meta"]["data"], options.judgements)
     else:
-        ship(options.model, options.out, options.force, options.data, options.gate_data)
+        ship(options.model, options.out, options.force, options.data, options.gate_data, options.judgements)
 
 
 if __name__ == "__main__":

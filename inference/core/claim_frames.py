@@ -56,13 +56,13 @@ def frame_of(frames: dict[int, Frame], cue: Span, words: ArticleWords) -> Frame 
     return frames.get(words.first_in(cue))
 
 
-def decode_frames(cues: Sequence[tuple[Span, Frame, TokenizedText]], labels: list[str], transitions: np.ndarray,
-                  min_score: float = 0.0) -> list[list[tuple[Span, str, float]]]:
+def decode_frames(cues: Sequence[tuple[Span, Frame, TokenizedText]], labels: list[str], transitions: np.ndarray
+                  ) -> list[list[tuple[Span, str, float]]]:
     """For each ``(cue, frame, tokens)``, the ``(span, "source" | "content", score)`` parts its frame decodes to: the
     most probable valid IOB2 path, all cues decoded side by side; parts overlapping the cue are left out."""
     tagged = best_valid_tags([log_probs for _, (_, log_probs), _ in cues], labels, transitions)
     return [[item for item in decode_word_tags(tags, scores, tokens, positions)
-             if item[2] >= min_score and not item[0].overlaps(cue)]
+             if not item[0].overlaps(cue)]
             for (cue, (positions, _), tokens), (tags, scores) in zip(cues, tagged, strict=True)]
 
 

@@ -78,8 +78,10 @@ def extract(texts, model=None, *, device=None, backend=None, batch_size=BATCH_SI
     package); ``device`` defaults to CUDA when present, else the CPU; ``backend`` is ``"torch"``, ``"onnx"`` or
     ``"onnx-int8"`` (ONNX Runtime on the CPU, fp32 or int8), by default the fastest that passed the model's F1 gate
     (torch when none is recorded; ``device`` and ``backend`` apply to a model loaded here, not to a given
-    :class:`Predictor`); ``batch_size`` counts windows of the model's width per forward pass; spans scoring below
-    ``threshold`` (mean tag probability, 0-1; default: the predictor's ``min_score``, 0 unless set) are left out. An
+    :class:`Predictor`); ``batch_size`` counts windows of the model's width per forward pass; claims, events,
+    arguments and entities whose ``score`` is below ``threshold`` (0-1; default: the predictor's ``min_score``, 0
+    unless set) are left out: claim and event scores are calibrated, so ``threshold=0.9`` keeps those right about 9
+    times in 10 (the model card's table says how many that leaves). An
     article's result does not depend on the other articles in the call, on any backend.
 
     ``triggers`` gives the events instead of finding them (event argument extraction, for users with their own event

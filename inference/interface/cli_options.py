@@ -41,7 +41,8 @@ def add_extraction_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=positive_int, default=BATCH_SIZE,
                         help=f"Windows per forward pass (default: {BATCH_SIZE}).")
     parser.add_argument("--threshold", type=score, default=None,
-                        help="Leave out spans scoring below this (0-1; default: keep every span the model decodes).")
+                        help="Leave out claims, events, arguments and entities scoring below this (0-1; default: "
+                             "keep all).")
     parser.add_argument("--backend", choices=BACKENDS, default=None,
                         help="One of %(choices)s (default: the fastest whose F1 gate passed for the model, recorded "
                              "in its backends.json; torch when none is). onnx: ONNX Runtime on the CPU, fp32, the "

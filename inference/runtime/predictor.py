@@ -29,9 +29,10 @@ from .window_runner import GivenTrigger, Thresholds, WindowRunner
 class Predictor:
     """Extracts events and claims from raw texts with a trained :class:`EventClaimModel`.
 
-    ``window``/``stride`` default to the model's; ``batch_size`` counts windows per forward pass; spans whose mean tag
-    probability is below ``min_score`` are left out; ``trigger_threshold``/``argument_threshold`` override the
-    model's calibrated ones; ``score_maps`` calibrate claim and event scores (a model folder's ``score_maps.json``).
+    ``window``/``stride`` default to the model's; ``batch_size`` counts windows per forward pass; results (claims,
+    events, arguments, entities) whose score is below ``min_score`` are left out; ``trigger_threshold`` and
+    ``argument_threshold`` override the model's calibrated ones; ``score_maps`` calibrate claim and event scores (a
+    model folder's ``score_maps.json``).
 
     Example::
 
@@ -110,10 +111,10 @@ class Predictor:
                 triggers: Sequence[Sequence[GivenTrigger]] | None = None) -> list[Article]:
         """Predict events and claims for each text; character offsets index into that text.
 
-        ``min_score`` leaves out spans whose mean tag probability is lower; ``batch_size`` counts windows per forward
-        pass (both default to the predictor's). ``triggers`` (one list of ``(Span, event type)`` per text): the events
-        are those triggers, in that order, with the arguments the model reads for them (checked by
-        ``inference.extract``).
+        ``min_score`` leaves out results whose score is lower (claims and events: the calibrated score);
+        ``batch_size`` counts windows per forward pass (both default to the predictor's). ``triggers`` (one list of
+        ``(Span, event type)`` per text): the events are those triggers, in that order, with the arguments the model
+        reads for them (checked by ``inference.extract``).
         """
         ids = ids or [str(i) for i in range(len(texts))]
         if len(ids) != len(texts):

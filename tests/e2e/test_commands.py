@@ -111,6 +111,8 @@ ARTICLES = str(FIXTURES / "articles.jsonl")
      ["model folder configs has no config.json and no model.safetensors"]),
     ("training.ship", ["--model", "missing"], ["--model missing: no such folder"]),
     ("training.ship", ["--reevaluate", "--out", "missing"], ["--out missing: no such folder"]),
+    ("training.ship", ["--reevaluate", "--judgements", "missing.jsonl"],
+     ["--judgements missing.jsonl: no such file; accepted: JSON lines of judged triggers"]),
     ("training.publish", ["--model", "missing", "--repo-id", "org/name", "--dry-run"],
      ["--model missing: no such folder; accepted: a model folder saved by training"]),
     ("training.prepare_data", ["--shared", "/wrong", "--out", "unused"],

@@ -89,7 +89,7 @@ def test_card_shows_precision_and_recall_at_score_thresholds(model_dir, tmp_path
     assert "| 0.5 | 80.0 | 70.0 | 100 of 120 | 50.0 | 60.0 | 8 of 9 |" in evaluation
     assert "| 0.9 | 97.0 | 25.0 | 30 of 120 | - | 0.0 | 0 of 9 |" in evaluation
     # how to read it, with the lowest threshold whose claims are right 9 times in 10
-    assert "`[c for c in result.claims if c.score >= 0.8]` keeps claims right 92.0 times in 100" in evaluation
+    assert "`extract(text, threshold=0.8)` keeps claims right 92.0 times in 100" in evaluation
     assert list(found)[list(found).index("Evaluation") + 1] == "Limitations and biases"
     for nothing in ({}, None):  # nothing measured, or results from before the table: the card as it was
         results["scores"]["score_thresholds"] = nothing

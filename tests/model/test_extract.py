@@ -134,12 +134,25 @@ def test_a_list_in_gives_a_list_out(predictor):
     assert results[1].to_dict() == {"events": [], "claims": [], "entities": []}
 
 
-def test_threshold_only_removes_spans(predictor):
+def test_threshold_leaves_out_whole_results_by_their_score(predictor):
     text = "Police said two people were killed in Gaza. " * 3
-    everything, confident = extract(text, model=predictor).to_dict(), extract(text, model=predictor, threshold=0.3)
-    kept = {(s["start"], s["end"]) for s in all_spans(confident.to_dict())}
-    assert kept <= {(s["start"], s["end"]) for s in all_spans(everything)}
-    assert all(e.score >= 0.3 for e in confident.events)
+    everything = extract(text, model=predictor)
+    scores = sorted({item.score for item in [*everything.claims, *everything.events, *everything.entities]})
+    middle = len(scores) // 2
+    threshold = (scores[middle - 1] + scores[middle]) / 2  # some results score above it, some below (4 decimals shown)
+    confident = extract(text, model=predictor, threshold=threshold)
+
+    def kept(items):
+        return [item.to_dict() for item in items if item.score >= threshold]
+
+    # The same claims and entities as without a threshold, less those scoring lower: nothing else changes.
+    assert [c.to_dict() for c in confident.claims] == kept(everything.claims)
+    assert [e.to_dict() for e in confident.entities] == kept(everything.entities)
+    assert [(e.trigger, e.type) for e in confident.events] == [
+        (e.trigger, e.type) for e in everything.events if e.score >= threshold]
+    assert all(a.score >= threshold for e in confident.events for a in e.arguments)
+    assert len(kept(everything.claims)) < len(everything.claims) or len(kept(everything.events)) < len(
+        everything.events) or len(kept(everything.entities)) < len(everything.entities)
 
 
 def test_threads_share_one_model_and_agree(predictor):
