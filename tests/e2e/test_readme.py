@@ -145,15 +145,19 @@ def test_the_headline_scores_are_the_shipped_models():
     another evaluation, kept in docs/results.md)."""
     from inference.core.model_folder import DEFAULT_MODEL, EVAL_RESULTS_FILE
 
-    summary = json.loads((DEFAULT_MODEL / EVAL_RESULTS_FILE).read_text(encoding="utf-8"))["summary"]
+    results = json.loads((DEFAULT_MODEL / EVAL_RESULTS_FILE).read_text(encoding="utf-8"))
+    summary, scores = results["summary"], results["scores"]
     section = README.read_text(encoding="utf-8").split("## Results", 1)[1].split("\n## ", 1)[0]
-    rows = [re.findall(r"\d+\.\d", row.split("|")[2]) for row in section.splitlines() if row.startswith("| ")]
-    expected = [["linked_claims_f1", "linked_claims_overlap_f1"],
-                ["claim_source_f1", "claim_cue_f1", "claim_content_f1"],
-                ["trigger_classification_f1"], ["argument_classification_f1"]]
-    assert len(rows) == 1 + 5, "a header and five rows"
-    for shown, keys in zip(rows[1:5], expected, strict=True):
-        assert shown[:len(keys)] == [f"{100 * summary[key]:.1f}" for key in keys], keys
+    rows = [re.findall(r"\d+\.\d+", row.split("|")[2]) for row in section.splitlines() if row.startswith("| ")]
+    percents = [[summary[key] for key in ("linked_claims_f1", "linked_claims_overlap_f1")],
+                [summary[key] for key in ("claim_source_f1", "claim_cue_f1", "claim_content_f1")],
+                [summary["trigger_classification_f1"]], [summary["argument_classification_f1"]]]
+    assert len(rows) == 1 + 7, "a header and seven rows"
+    for shown, values in zip(rows[1:5], percents, strict=True):
+        assert shown[:len(values)] == [f"{100 * value:.1f}" for value in values]
+    adjudicated = scores["triggers_adjudicated"]  # M2E2 test, first of each pair
+    assert rows[5][0::2] == [f"{100 * adjudicated[key]:.1f}" for key in ("recall", "adjudicated_precision")]
+    assert rows[6] == [f"{scores['score_calibration'][kind]['ece']:.3f}" for kind in ("claim", "event")]
 
 
 def drive(commands: list[tuple[str, str, list[str]]], cwd: Path) -> list[dict]:
