@@ -16,7 +16,7 @@ Usage::
     python -m training.calibration --model runs/release/model --data data/release/dev.jsonl \
         data/release/wikievents_dev.jsonl --judgements judgements/triggers_*_dev.jsonl --min-precision 0.8
     python -m training.calibration --model runs/release/model --data data/release/dev.jsonl --scores \
-        [--judgements judgements/triggers_m2e2_dev.jsonl]   # claim and event scores: score_maps.json
+        [--judgements judgements/triggers_m2e2_dev.jsonl]   # claim, event and argument scores: score_maps.json
 """
 
 from __future__ import annotations
@@ -108,8 +108,8 @@ def _lowest_adjudicated_precision(gold: Sequence[Article], predicted: Sequence[A
 
 
 def fit_score_maps(predictor: Predictor, dev: Sequence[Article], judgements: Sequence[str] = ()) -> ScoreMaps:
-    """One isotonic map per kind (claims, events) from ``predictor``'s raw scores on ``dev`` to the share right there
-    (``training/evaluation/score_outcomes.py``); logs the dev calibration error before and after.
+    """One isotonic map per kind (claims, events, arguments) from ``predictor``'s raw scores on ``dev`` to the share
+    right there (``training/evaluation/score_outcomes.py``); logs the dev calibration error before and after.
 
     Example::
 
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--format", default="auto", choices=["auto", *FORMATS],
                         help="Input format; auto detects it from the path.")
     parser.add_argument("--scores", action="store_true",
-                        help="Instead of the thresholds, fit the maps that calibrate claim and event scores "
+                        help="Instead of the thresholds, fit the maps that calibrate claim, event and argument scores "
                              "(score_maps.json in the model folder).")
     parser.add_argument("--judgements", nargs="+", default=None, metavar="FILE",
                         help="Judged trigger predictions the gold lacks: the trigger threshold is chosen on "

@@ -18,7 +18,7 @@ import numpy as np
 
 from .model_folder import SCORE_MAPS_FILE
 
-KINDS = ("claim", "event")
+KINDS = ("claim", "event", "argument")
 
 
 @dataclass

@@ -77,6 +77,8 @@ class ArticleDecoder:
             claim.score = self.score_maps.apply("claim", claim.score)
         for event in events:
             event.score = self.score_maps.apply("event", event.score)
+            for argument in event.arguments:
+                argument.score = self.score_maps.apply("argument", argument.score)
             event.arguments = [argument for argument in event.arguments if argument.score >= min_score]
         # Whole results are left out, after calibration: leaving out low-scoring spans before the claims were linked
         # changed the claims that remained, and their scores would not mean what the score maps say.

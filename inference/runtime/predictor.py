@@ -31,8 +31,8 @@ class Predictor:
 
     ``window``/``stride`` default to the model's; ``batch_size`` counts windows per forward pass; results (claims,
     events, arguments, entities) whose score is below ``min_score`` are left out; ``trigger_threshold`` and
-    ``argument_threshold`` override the model's calibrated ones; ``score_maps`` calibrate claim and event scores (a
-    model folder's ``score_maps.json``).
+    ``argument_threshold`` override the model's calibrated ones; ``score_maps`` calibrate claim, event and argument
+    scores (a model folder's ``score_maps.json``).
 
     Example::
 

@@ -157,7 +157,7 @@ def test_the_headline_scores_are_the_shipped_models():
         assert shown[:len(values)] == [f"{100 * value:.1f}" for value in values]
     adjudicated = scores["triggers_adjudicated"]  # M2E2 test, first of each pair
     assert rows[5][0::2] == [f"{100 * adjudicated[key]:.1f}" for key in ("recall", "adjudicated_precision")]
-    assert rows[6] == [f"{scores['score_calibration'][kind]['ece']:.3f}" for kind in ("claim", "event")]
+    assert rows[6] == [f"{scores['score_calibration'][kind]['ece']:.3f}" for kind in ("claim", "event", "argument")]
 
 
 def drive(commands: list[tuple[str, str, list[str]]], cwd: Path) -> list[dict]:

@@ -215,3 +215,18 @@ def test_arguments_stay_in_their_triggers_sentence(predictor):
     assert arguments, "the random model tags arguments: the check below is not vacuous"
     for event, argument in arguments:
         assert sentence(argument.start) == sentence(event.trigger.start), (event.trigger.text, argument.text)
+
+
+def test_score_maps_calibrate_claims_events_and_arguments_and_threshold_reads_them(tokenizer):
+    from inference.core.score_maps import ScoreMaps
+
+    flat = ([0.0, 1.0], [0.42, 0.42])  # every raw score maps to 0.42
+    predictor = Predictor(make_tiny_model(tokenizer, window=16, stride=4), tokenizer, device="cpu",
+                          score_maps=ScoreMaps({"claim": flat, "event": flat, "argument": flat}))
+    text = "Police said two people were killed in Gaza on Monday, officials told reporters. " * 3
+    result = extract(text, model=predictor)
+    arguments = [a for e in result.events for a in e.arguments]
+    assert result.claims and result.events and arguments
+    assert {item.score for item in [*result.claims, *result.events, *arguments]} == {0.42}
+    strict = extract(text, model=predictor, threshold=0.5)
+    assert not strict.claims and not strict.events

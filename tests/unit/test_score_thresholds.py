@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from inference.core.articles import Article, Claim, Event, Span
+from inference.core.articles import Argument, Article, Claim, Event, Span
 from training.evaluation.adjudication import trigger_key
 from training.evaluation.report import format_summary, markdown_report
+from training.evaluation.score_outcomes import gold_outcomes, outcomes
 from training.evaluation.score_thresholds import THRESHOLDS, at_thresholds, threshold_tables
 
 TEXT = "Police said two men were arrested. The mayor said it was calm."
@@ -79,3 +80,17 @@ def test_the_report_shows_the_table_and_the_log_a_line():
 @pytest.mark.parametrize("scores", [{}, {"score_thresholds": {}}])
 def test_no_table_without_figures(scores):
     assert "score ≥" not in markdown_report(scores, {})
+
+
+def test_an_argument_is_right_only_under_a_gold_event_with_that_role_overlapping():
+    text = "Rebels attacked the town of Homs. Police arrested him."
+    attack = Event("Conflict:Attack", Span(7, 15), [Argument("Attacker", Span(0, 6)), Argument("Place", Span(20, 32))])
+    gold = Article("a", text, [attack], layers=("events",))
+    predicted = Article("a", text, [
+        Event("Conflict:Attack", Span(7, 15), [Argument("Attacker", Span(0, 6), 0.9),  # right
+                                               Argument("Target", Span(28, 32), 0.6)],  # wrong role
+              score=0.8),
+        Event("Justice:Arrest-Jail", Span(41, 49), [Argument("Agent", Span(34, 40), 0.7)], score=0.5)],  # no gold
+        layers=("events",))
+    assert outcomes([gold], [predicted])["argument"] == ([0.9, 0.6], [True, False])
+    assert gold_outcomes([gold], [predicted])["argument"] == [0.9, None]  # the Place argument is missed

@@ -26,8 +26,9 @@ def evaluate_articles(predictor: Predictor, gold: Sequence[Article], progress: b
     which callers comparing only the headline scores skip with ``gold_triggers=False``); ``events_in_claims`` (when
     the gold articles annotate claims), the share of predicted events inside gold claim content that point to the
     right claim (``claim_attribution.py``); with ``judgements``, ``triggers_adjudicated`` (``adjudication.py``);
-    ``score_calibration``, the expected calibration error of claim and event scores (``score_outcomes.py``), and
-    ``score_thresholds``, their precision and recall at a few score thresholds (``score_thresholds.py``).
+    ``score_calibration``, the expected calibration error of claim, event and argument scores
+    (``score_outcomes.py``), and ``score_thresholds``, their precision and recall at a few score thresholds
+    (``score_thresholds.py``).
 
     Example::
 
