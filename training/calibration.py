@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING
 
 from inference.core.articles import Article
 
-from .cli import CommandError, check_data, check_model_folder, check_paths, command_parser, run_command, setup_logging
+from .cli import CommandError, check_data, check_model_folder, command_parser, run_command, setup_logging
 from .data.importers import FORMATS, load_paths
+from .evaluation.adjudication import check_judgement_files, read_judgements
 
 # The model code (torch, transformers) loads where it is used, so --help answers at once.
 if TYPE_CHECKING:
@@ -117,7 +118,6 @@ def fit_score_maps(predictor: Predictor, dev: Sequence[Article], judgements: Seq
     """
     from inference.core.score_maps import ScoreMaps, expected_calibration_error, fit_isotonic
 
-    from .evaluation.adjudication import read_judgements
     from .evaluation.score_outcomes import outcomes
     from .evaluation.scoring import evaluate_articles
 
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
     options = parser.parse_args(argv)
     folder = check_model_folder(options.model)  # a folder, not a hub id: its config.json is written
     check_data(options.data, options.format, "--data")
-    check_paths(options.judgements or (), "--judgements", "JSON lines of judged triggers")
+    check_judgement_files(options.judgements or ())
     if not 0.0 <= options.min_precision <= 1.0 or options.min_precision and not options.judgements:
         raise CommandError(f"--min-precision {options.min_precision}; accepted: a precision from 0 to 1, "
                            "with --judgements")
@@ -172,7 +172,6 @@ def main(argv: list[str] | None = None) -> None:
         fit_score_maps(predictor, dev, options.judgements or ()).save(folder)
         logger.info("score maps written to %s", folder)
         return
-    from .evaluation.adjudication import read_judgements
 
     judged = read_judgements(options.judgements) if options.judgements else None
     chosen = calibrate_thresholds(predictor, dev, judgements=judged, min_precision=options.min_precision)

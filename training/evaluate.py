@@ -29,6 +29,7 @@ from inference.runtime.hub import resolve_model_dir
 
 from .cli import check_data, command_parser, run_command, setup_logging
 from .data.importers import FORMATS, load_paths
+from .evaluation.adjudication import check_judgement_files, read_judgements
 
 # The model code (torch, transformers) and the metric load only once there is work, so --help answers at once.
 if TYPE_CHECKING:
@@ -92,7 +93,6 @@ def score_and_report(predictor: Predictor, gold: list[Article], output_dir: str 
         score_and_report(predictor, gold, "eval/x", {"model": "runs/x/model", "data": [TEST]}, "runs/x/model"
                          )["claim_cue"]["exact"]["f1"]  # -> 0.73
     """
-    from .evaluation.adjudication import read_judgements
     from .evaluation.report import format_summary, write_report
     from .evaluation.scoring import evaluate_articles
 
@@ -182,9 +182,7 @@ def main(argv: list[str] | None = None) -> dict:
                              "plots extra).")
     options = parser.parse_args(argv)
     check_data(options.data, options.format, "--data")
-    for path in options.judgements or ():
-        if not Path(path).is_file():
-            raise FileNotFoundError(f"--judgements {path}: no such file; accepted: JSON lines of judged triggers")
+    check_judgement_files(options.judgements or ())
     setup_logging()
     return evaluate_model(options.model, options.data, options.output_dir or default_output_dir(options.model),
                           options.format, options.predictions, options.judgements or (), options.reliability,

@@ -193,7 +193,7 @@ def render_model_card(model_dir: str | Path, model_id: str | None = None, model_
         eval_results=eval_results or None,
     )
     use_cpu = (training_args or config["training"]).get("use_cpu")
-    card = ModelCard.from_template(
+    return ModelCard.from_template(
         card_data,
         template_path=str(TEMPLATE),
         model_id=model_id,
@@ -222,7 +222,6 @@ def render_model_card(model_dir: str | Path, model_id: str | None = None, model_
                   **{name: version(name) for name in ("torch", "transformers", "huggingface_hub", "safetensors",
                                                       "datasets", "accelerate", "evaluate", "seqeval")}},
     )
-    return card
 
 
 def write_model_card(model_dir: str | Path, model_id: str | None = None, model_ref: str | None = None) -> Path:

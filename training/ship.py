@@ -31,6 +31,7 @@ from inference.core.model_folder import DEFAULT_MODEL, EVAL_RESULTS_FILE, SHIPPE
 from .backend_gate import measure_gate
 from .cli import CommandError, check_model_folder, command_parser, run_command, setup_logging
 from .evaluate import evaluate_model, find_results, same_data, shown_path
+from .evaluation.adjudication import check_judgement_files
 
 # The model code (torch, transformers) and the metric load in the functions that use them: --help answers at once.
 
@@ -158,9 +159,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="Judged trigger predictions the test gold lacks (judgements/triggers_*_test.jsonl): the "
                              "results and card then give event precision and calibration against them.")
     options = parser.parse_args(argv)
-    for path in options.judgements:
-        if not Path(path).is_file():
-            raise FileNotFoundError(f"--judgements {path}: no such file; accepted: JSON lines of judged triggers")
+    check_judgement_files(options.judgements)
     setup_logging()
     if options.reevaluate:
         out = check_model_folder(options.out, "--out")

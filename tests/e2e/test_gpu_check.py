@@ -22,6 +22,8 @@ from tests.conftest import ROOT, make_sharp_model
 STAGES = ("1_gpu_tests.json", "2_training.json", "3_extract.json", "4_sweep.json")
 
 
+# Slow (25-40 s): run it (python -m pytest -m slow -k dry_run) before taking the GPU check to a GPU machine.
+@pytest.mark.slow
 def test_the_dry_run_writes_every_stage_and_its_best_model_comes_back_whole(tmp_path):
     out = tmp_path / "out"
     assert main(["--dry-run", "--out", str(out), "--bring-back", "always"]) == 0

@@ -29,6 +29,20 @@ def trigger_key(article_id: str, event: Event) -> Key:
     return article_id, event.trigger.start, event.trigger.end, event.type
 
 
+def check_judgement_files(paths: Iterable[str | Path]) -> None:
+    """A ``FileNotFoundError`` naming the first of ``paths`` (``--judgements`` of a command) that is no file; checked
+    before anything slow starts.
+
+    Example:
+        >>> check_judgement_files(["missing.jsonl"])
+        Traceback (most recent call last):
+        FileNotFoundError: --judgements missing.jsonl: no such file; accepted: JSON lines of judged triggers
+    """
+    for path in paths:
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"--judgements {path}: no such file; accepted: JSON lines of judged triggers")
+
+
 def read_judgements(paths: Iterable[str | Path]) -> dict[Key, str]:
     """The verdict of each judged trigger in the files at ``paths``; a bad line is a ``DataError`` naming it.
 

@@ -1,4 +1,4 @@
-"""Precision and recall of claims and events kept at a few score thresholds, so a user can choose one.
+"""Precision and recall of claims, events and arguments kept at a few score thresholds, so a user can choose one.
 
 Scores are calibrated (``score_maps.json``), so keeping the claims scored at least 0.9 should keep claims right about
 9 times in 10; this measures it. At each threshold *t*, from the same "right" as the calibration error
@@ -6,7 +6,8 @@ Scores are calibrated (``score_maps.json``), so keeping the claims scored at lea
 
 - **precision**: the share right among the predictions scored at least *t* (``None`` when none is);
 - **recall**, against the gold: the share of gold items for which a prediction scored at least *t* is right (a gold
-  claim whose source, cue and content each overlap a kept claim's; a gold trigger kept with its span and type). With
+  claim whose source, cue and content each overlap a kept claim's; a gold trigger kept with its span and type; a gold
+  argument of that role overlapped by a kept argument of its event). With
   judgements, precision counts predictions judged real; recall stays against the gold, which they do not extend.
 
 Not one to one: two kept claims may both be right for one gold claim, so these are not the whole-claim scores.
@@ -48,8 +49,8 @@ def at_thresholds(scores: Sequence[float], right: Sequence[bool], gold_best: Seq
 
 def threshold_tables(gold: Sequence[Article], predicted: Sequence[Article], judgements: dict[Key, str] | None = None,
                      thresholds: Sequence[float] = THRESHOLDS) -> dict[str, dict[str, Any]]:
-    """:func:`at_thresholds` for claims and for events, over the articles annotating each layer; a kind with neither
-    predictions nor gold items is left out. ``judged`` says whether event precision counted judgements.
+    """:func:`at_thresholds` for claims, events and arguments, over the articles annotating each layer; a kind with
+    neither predictions nor gold items is left out. ``judged`` says whether event precision counted judgements.
 
     Example:
         >>> from inference.core.articles import Claim, Span
