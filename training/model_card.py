@@ -150,9 +150,9 @@ def _thresholds_block(evaluation: dict[str, Any] | None) -> str:
     if not figure:
         return ""
     judged = ", events also when a judge called them real" if figure.get("event", {}).get("judged") else ""
-    text = (f"Each row is what `extract(text, threshold=t)` keeps, the claims (events) whose `score` is at least t: "
-            f"*precision* is the share of them right (as `training/evaluation/score_outcomes.py` defines it{judged}), "
-            f"*recall* the share of the gold ones they find, ×100 on the same articles.")
+    text = (f"Each row is what `extract(text, threshold=t)` keeps, the claims (events, arguments) whose `score` is at "
+            f"least t: *precision* is the share of them right (as `training/evaluation/score_outcomes.py` defines "
+            f"it{judged}), *recall* the share of the gold ones they find, ×100 on the same articles.")
     # The lowest threshold whose claims are right 9 times in 10: the one a user asking for that would pick.
     row = next((row for row in figure.get("claim", {}).get("rows", []) if (row["precision"] or 0) >= 0.9), None)
     if row:
