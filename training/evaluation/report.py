@@ -99,9 +99,9 @@ def _scores_section(scores: dict[str, Any]) -> list[str]:
     return ["", "## Scores", *lines] if lines else []
 
 
-THRESHOLDS_NOTE = ("Kept: the claims (events) scored at least the threshold; precision: the share of them right; "
-                   "recall: the share of gold claims (events) one of them is right for. ×100; "
-                   "`training/evaluation/score_thresholds.py`.")
+THRESHOLDS_NOTE = ("Kept: the claims (events, arguments) scored at least the threshold, as `extract(threshold=...)` "
+                   "keeps them; precision: the share of them right; recall: the share of gold claims (events, "
+                   "arguments) one of them is right for. ×100; `training/evaluation/score_thresholds.py`.")
 
 
 def _share(value: float | None) -> str:
