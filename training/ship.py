@@ -7,6 +7,7 @@ Usage::
         [--gate-data data/release/dev.jsonl]   # also the backends' F1 gate: extract's default backend
     python -m training.ship --reevaluate --data data/release/test.jsonl   # the shipped weights as they are
         [--judgements judgements/triggers_m2e2_test.jsonl]   # judged trigger predictions: the card's event figures
+    python -m training.ship --reevaluate   # the test data and judgements the shipped results name
 
 The weights go in as fp16 safetensors (half the size; loaded back as float32 on CPU), with the tokenizer, the label
 schema, the resolved training config and the training results beside them. A model replaces the shipped one only with
@@ -157,13 +158,16 @@ def main(argv: list[str] | None = None) -> None:
                              "backends.json (without it, extract runs the shipped model on torch).")
     parser.add_argument("--judgements", nargs="+", default=[], metavar="FILE",
                         help="Judged trigger predictions the test gold lacks (judgements/triggers_*_test.jsonl): the "
-                             "results and card then give event precision and calibration against them.")
+                             "results and card then give event precision and calibration against them (default: "
+                             "with --reevaluate and no --data, those the shipped results name).")
     options = parser.parse_args(argv)
     check_judgement_files(options.judgements)
     setup_logging()
     if options.reevaluate:
         out = check_model_folder(options.out, "--out")
-        record_results(out, options.data or read_shipped_results(out)["meta"]["data"], options.judgements)
+        # Without --data, the shipped results' own test data and judgements: the same measurement, taken again.
+        shipped = {} if options.data else read_shipped_results(out)["meta"]
+        record_results(out, options.data or shipped["data"], options.judgements or shipped.get("judgements", []))
     else:
         ship(options.model, options.out, options.force, options.data, options.gate_data, options.judgements)
 

@@ -10,11 +10,12 @@ from huggingface_hub import ModelCard
 from inference.core.model_folder import EVAL_REPORT_FILE, EVAL_RESULTS_FILE, weights_sha256
 from inference.interface.api import DEFAULT_MODEL
 from tests.conftest import FIXTURES, ROOT
+from training.evaluate import shown_path
 from training.evaluation.report import format_summary
 from training.model_card import render_model_card
 from training.ship import main, ship
 
-REGENERATE = "python -m training.ship --reevaluate --data data/release/test.jsonl"
+REGENERATE = "python -m training.ship --reevaluate"  # the test data and judgements the shipped results name
 
 
 def check_describes_its_weights(folder: Path) -> dict:
@@ -40,14 +41,18 @@ def test_shipped_results_and_card_describe_the_shipped_weights():
 
 def test_ship_evaluates_the_shipped_weights_and_records_their_hash(model_dir, tmp_path, monkeypatch):  # noqa: F811
     monkeypatch.chdir(tmp_path)  # reports name data as given; nothing may land in the working directory's eval/
-    out = ship(model_dir, tmp_path / "shipped", force=True, data=[str(FIXTURES / "articles.jsonl")])
+    judged = tmp_path / "judgements.jsonl"
+    judged.write_text("")  # no prediction judged: only where the results record it matters here
+    out = ship(model_dir, tmp_path / "shipped", force=True, data=[str(FIXTURES / "articles.jsonl")],
+               judgements=[judged])
     results = check_describes_its_weights(out)
     assert results["meta"]["weights_sha256"] != weights_sha256(model_dir), "fp16 weights: not the candidate's file"
     assert json.loads((out / "config.json").read_text())["dtype"] == "float32"  # what from_pretrained casts them to
     assert results["meta"]["data"] == [str(FIXTURES / "articles.jsonl")]
+    assert results["meta"]["judgements"] == [shown_path(judged)]  # as the data: relative where it can be
     assert not (tmp_path / "eval").exists()
 
     stale = {**results, "meta": {**results["meta"], "weights_sha256": "0" * 64}}
     (out / EVAL_RESULTS_FILE).write_text(json.dumps(stale))
-    main(["--reevaluate", "--out", str(out)])  # on the data the shipped results name
-    check_describes_its_weights(out)
+    main(["--reevaluate", "--out", str(out)])  # on the data and judgements the shipped results name
+    assert check_describes_its_weights(out)["meta"]["judgements"] == [shown_path(judged)]
