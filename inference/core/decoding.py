@@ -117,21 +117,19 @@ def best_valid_tags(log_probs: Sequence[np.ndarray], labels: Sequence[str], allo
     return decoded
 
 
-def best_bio_tags(per_word: list[dict[int, np.ndarray]], words: list[list[int]], labels: list[str],
+def best_bio_tags(log_probs: list[np.ndarray], words: list[list[int]], labels: list[str],
                   transitions: np.ndarray) -> list[dict[int, tuple[str, float]]]:
     """Each article's best valid IOB2 tags of one layer, word by word, with each chosen tag's probability.
 
-    ``per_word``: per article, word position -> the layer's log-probabilities there (C,); ``words``: each article's
-    word positions in order.
+    ``log_probs``: per article, the layer's log-probabilities of each word (W, C); ``words``: each article's word
+    positions in the same order, the keys of the dicts returned.
 
     Example:
         >>> labels = ["O", "B-cue", "I-cue"]
-        >>> (tags,) = best_bio_tags([{0: np.log([0.2, 0.1, 0.7])}], [[0]], labels, allowed_transitions(labels))
+        >>> (tags,) = best_bio_tags([np.log([[0.2, 0.1, 0.7]])], [[0]], labels, allowed_transitions(labels))
         >>> tags[0][0], round(tags[0][1], 2)  # I-cue cannot start a span: O is the best valid tag
         ('O', 0.2)
     """
-    log_probs = [np.array([table[p] for p in positions]).reshape(len(positions), len(labels))
-                 for table, positions in zip(per_word, words, strict=True)]  # (W, C) each
     return [dict(zip(positions, zip(tags, scores, strict=True), strict=True))
             for positions, (tags, scores) in zip(words, best_valid_tags(log_probs, labels, transitions), strict=True)]
 

@@ -22,6 +22,7 @@ from ..core.schema import LabelSchema
 from ..core.score_maps import ScoreMaps
 from .article_decoder import ArticleDecoder
 from .backends import BATCH_SIZE, resolve_device
+from .heap import fix_mmap_threshold
 from .hub import resolve_model_dir
 from .window_runner import GivenTrigger, Thresholds, WindowRunner
 
@@ -47,6 +48,8 @@ class Predictor:
                  trigger_threshold: float | None = None, argument_threshold: float | None = None,
                  score_maps: ScoreMaps | None = None) -> None:
         self.device = resolve_device(device, "torch")  # the given device, else CUDA when present, else the CPU
+        if self.device.type == "cpu":
+            fix_mmap_threshold()  # long articles fragmented the heap by hundreds of MB otherwise (runtime/heap.py)
         self.model = model.to(self.device).eval()
         self.tokenizer = tokenizer
         self.schema = schema or LabelSchema.default()

@@ -12,6 +12,7 @@ took a few hundred MB on a long article). What the state means as events and cla
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -44,10 +45,15 @@ class ArticleState:
     """What the model said of one article's words, filled window by window (only from the window that owns a word)."""
 
     tokens: TokenizedText
+    # the article's words: first-subword positions in text order, with their first characters
+    words: ArticleWords
+    # Tag log-probabilities per word, in the order of ``words``: one array per article rather than a row per word, so
+    # that nothing of a window batch's outputs outlives the batch (rows kept as views held every batch's arrays alive
+    # until the article was decoded).
+    claim: np.ndarray  # (W, C)
+    entity: np.ndarray | None  # (W, E); None: the model has no entity head
     # the triggers the caller gave, as (first-subword position, span, type), in their order; None: the model finds them
     given: list[tuple[int, Span, str]] | None = None
-    claim: dict[int, np.ndarray] = field(default_factory=dict)  # first-subword position -> tag log-probs (C,)
-    entity: dict[int, np.ndarray] = field(default_factory=dict)  # first-subword position -> tag log-probs (E,)
     trigger: dict[int, tuple[str, float]] = field(default_factory=dict)  # position -> (tag, probability)
     # Keyed by the trigger's first-subword position, or by its index among the given triggers (two given events may
     # share a word). argument_decoding "tags": the argument spans; "entities": {word position: tag probabilities (A,)}
@@ -58,8 +64,18 @@ class ArticleState:
     cue_frames: dict[int, Frame] = field(default_factory=dict)
     claim_spans: list[Tagged] = field(default_factory=list)  # the claim head's best valid path as spans, every score
     frames: dict[int, Frame] = field(default_factory=dict)  # a chosen cue's first word -> its frame
-    # the article's words (first-subword positions in text order, with their first characters), once every window ran
-    words: ArticleWords | None = None
+
+    @classmethod
+    def empty(cls, tokens: TokenizedText, claim_labels: int, entity_labels: int) -> ArticleState:
+        """The state of an article no window has run on yet (``entity_labels``: 0 when there is no entity head)."""
+        words = ArticleWords.of(tokens, [p for p, first in enumerate(tokens.word_starts) if first])
+        entity = np.zeros((len(words.positions), entity_labels), np.float32) if entity_labels else None
+        return cls(tokens, words, np.zeros((len(words.positions), claim_labels), np.float32), entity)
+
+    def rows(self, window: Window) -> slice:
+        """The rows of the words ``window`` owns in the per-word arrays (the words it owns are consecutive)."""
+        positions = self.words.positions
+        return slice(bisect_left(positions, window.own_start), bisect_left(positions, window.own_end))
 
 
 def window_words(tokens: TokenizedText, window: Window) -> tuple[list[int], list[int]]:
@@ -99,7 +115,9 @@ class WindowRunner:
         With ``triggers`` (one list per text), the arguments are read for those triggers instead of the trigger
         head's."""
         with self._tokenizer_lock:
-            states = [ArticleState(tokens) for tokens in tokenize_texts(self.tokenizer, texts)]
+            tokenized = tokenize_texts(self.tokenizer, texts)
+        entity_labels = len(self.entity_labels) if self.entity_labels else 0
+        states = [ArticleState.empty(tokens, len(self.claim_labels), entity_labels) for tokens in tokenized]
         if triggers is not None:
             for state, given in zip(states, triggers, strict=True):
                 state.given = [(_first_word(state.tokens, span), span, event_type) for span, event_type in given]
@@ -108,8 +126,6 @@ class WindowRunner:
         jobs.sort(key=lambda job: job[1].end - job[1].start, reverse=True)  # similar lengths batch with little padding
         for b in tqdm(range(0, len(jobs), batch_size), desc="windows", unit="batch", disable=not progress):
             self._run_batch([(states[i], w) for i, w in jobs[b : b + batch_size]])
-        for state in states:
-            state.words = ArticleWords.of(state.tokens, sorted(state.claim))
         paths = best_bio_tags([s.claim for s in states], [s.words.positions for s in states], self.claim_labels,
                               self._claim_transitions)
         for state, path in zip(states, paths, strict=True):
@@ -136,18 +152,17 @@ class WindowRunner:
         cue_probs = (np.exp(claim_log_probs[..., self._cue_columns]).sum(-1)  # (B, T) P(B-cue) + P(I-cue)
                      if self.reads_frames else None)
         for b, (state, window) in enumerate(batch):
-            starts = state.tokens.word_starts
             triggers, cues = [], []  # (key, first-subword position, event type); cue candidates' positions
             if state.given is not None:
                 triggers = [(i, p, event_type) for i, (p, _, event_type) in enumerate(state.given)
                             if window.own_start <= p < window.own_end]
-            for position in range(window.own_start, window.own_end):
-                if not starts[position]:
-                    continue
-                local = position - window.start + 1
-                state.claim[position] = claim_log_probs[b, local]
-                if entity_log_probs is not None:
-                    state.entity[position] = entity_log_probs[b, local]
+            rows = state.rows(window)
+            owned = state.words.positions[rows]
+            local_rows = [p - window.start + 1 for p in owned]
+            state.claim[rows] = claim_log_probs[b, local_rows]
+            if entity_log_probs is not None:
+                state.entity[rows] = entity_log_probs[b, local_rows]
+            for position, local in zip(owned, local_rows, strict=True):
                 tag = self.trigger_labels[trig_i[b][local]]
                 state.trigger[position] = (tag, trig_p[b][local])
                 if tag != "O" and state.given is None:
