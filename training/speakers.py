@@ -1,17 +1,17 @@
-"""Speaker resolution scored against claims judged by reading, by half of the articles and by kind of source.
+"""Speaker resolution scored against claims judged by reading, by kind of source.
 
 Usage::
 
     python -m training.speakers --judgements judgements/speakers_dev.jsonl --model inference/default_model
         --data data/release/dev.jsonl [--save-predictions FILE] [--misses] [--output FILE.json]
-    python -m training.speakers --judgements judgements/speakers_dev.jsonl --predictions FILE [--misses]
+    python -m training.speakers --judgements judgements/speakers_dev.jsonl --predictions FILE [--misses] [--halves]
 
 The first form runs the model (torch) on the articles of ``--data`` the judgements name (a few minutes on a CPU); the
 second reads predicted articles saved before (``--save-predictions``, or ``python -m training.evaluate
 --predictions``), so that a change to the rules in ``inference/core/speakers.py`` is measured in seconds: only the
 entity mentions and claims are read from them, and every judged source is resolved again by the rules as they are now.
-``training/evaluation/speaker_judgements.py`` says what is right and how the halves are drawn; ``docs/speakers.md``
-gives the figures.
+``training/evaluation/speaker_judgements.py`` says what is right; ``docs/speakers.md`` gives the figures, on the dev
+judgements the rules are written on and on the test judgements made without seeing their output.
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ def main(argv: list[str] | None = None) -> dict:
                         help="With --model: also write the predicted articles, for later runs with --predictions.")
     parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: cuda when present).")
     parser.add_argument("--misses", action="store_true", help="Also list every judged claim resolved wrong.")
+    parser.add_argument("--halves", action="store_true",
+                        help="Also score the two halves of the articles by the SHA-1 of their id (docs/speakers.md).")
     parser.add_argument("--output", default=None, metavar="FILE.json", help="Also write the scores as JSON.")
     options = parser.parse_args(argv)
     if (options.predictions is None) == (options.model is None) or (options.model is None) != (options.data is None):
@@ -73,7 +75,7 @@ def main(argv: list[str] | None = None) -> dict:
         predicted = predict_judged(options.model, options.data, {j.doc for j in judgements}, options.device)
         if options.save_predictions:
             write_jsonl(predicted, options.save_predictions)
-    scores = speaker_scores(judgements, predicted)
+    scores = speaker_scores(judgements, predicted, options.halves)
     if options.misses:
         logger.info("resolved wrong:\n%s", "\n".join(misses(judgements, predicted)))
     logger.info("speakers right, %% (right/claims), %s:\n%s", options.judgements, format_speaker_scores(scores))

@@ -43,12 +43,13 @@ GROUP_NOUNS = frozenset("""
 STATE_NOUNS = frozenset("""
     government administration regime authority authorities ministry military army embassy bloc alliance union
 """.split())
+# Places that speak through their government: "the state" for the last state named.
+PLACE_NOUNS = frozenset({"state", "country", "nation", "city", "province"})
 # Documents, and who writes them: a person or an organisation ("the book", "the slide", "the poll").
 _DOCUMENTS = ("book memoir", "slide presentation", "ad advertisement spot clip video", "letter",
-              "study research report survey poll analysis paper", "statement release", "column editorial article",
-              "email tweet post", "lawsuit complaint filing brief")
+              "study research report survey poll analysis paper finding", "statement release",
+              "column editorial article", "email tweet post", "lawsuit complaint filing brief")
 DOCUMENT_NOUNS = {word: tuple(group.split()) for group in _DOCUMENTS for word in group.split()}
-ORG_DOCUMENTS = frozenset("study research report survey poll analysis paper statement release".split())
 INDEFINITE = frozenset({"a", "an", "some", "many", "several", "other", "others", "one", "two", "three", "most",
                         "few", "critics", "experts", "officials", "analysts", "observers", "sources", "people"})
 LOOK_BACK = 12  # sentences: how far back an earlier name is looked for (beyond it, a reader would name them again)
@@ -93,6 +94,7 @@ SIGNATURE = re.compile(r"(?m)^[ \t]*(@\w+|[A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.
 BIO = re.compile(r"[ \t]*([A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*){0,3})(?:,[^,\n]{1,30},)?[ \t]+"
                  r"(?:is|was|has been|writes)\b")
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii"})
+_PRONOUNS = FIRST_PERSON | PERSON_PRONOUNS | GROUP_PRONOUNS | {"you", "it"}
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,8 @@ def named_mentions(text: str, entities: Sequence[Entity]) -> list[Name]:
     spans = sorted(entity.span for entity in entities)
     for entity in sorted(entities, key=lambda e: e.span):
         words = WORD.findall(entity.span.text_in(text))
+        if len(words) == 1 and words[0].lower() in _PRONOUNS:
+            continue  # "I", "She": a pronoun the model took for a name
         if any(word[0].isupper() and word.lower() not in lower for word in words):
             names.append(Name(entity.span, entity.type))
     for match in _HONORIFIC.finditer(text):
@@ -205,23 +209,48 @@ def named_mentions(text: str, entities: Sequence[Entity]) -> list[Name]:
 
 
 def genders(text: str, names: Sequence[Name]) -> dict[str, str]:
-    """The gender the article gives each person, by last name: from a gendered title ("Mr. Obama", "Ms. LaBelle"),
-    else from a first name ("Donna Sampson Rawlings"): last name -> "male" / "female".
+    """The gender the article gives each person, by full and by last name: from a gendered title ("Mr. Obama"),
+    else from a first name ("Donna Sampson Rawlings"): name -> "male" / "female". A last name given both
+    ("Hillary Clinton" and "Bill Clinton") says nothing alone; the full names then keep theirs.
 
     Example:
-        >>> text = "Donna Rawlings met Mr. Roberts."
-        >>> genders(text, [Name(Span(0, 14), "PER")])
-        {'rawlings': 'female', 'roberts': 'male'}
+        >>> text = "Mr. Roberts met Hillary Clinton and Bill Clinton."
+        >>> genders(text, [Name(Span(16, 31), "PER"), Name(Span(36, 48), "PER")])
+        {'hillary clinton': 'female', 'bill clinton': 'male', 'roberts': 'male'}
     """
-    found = {}
+    found: dict[str, set[str]] = {}
     for name in names:
         words = WORD.findall(name.span.text_in(text))
         first = words[0].lower() if len(words) > 1 and name.type in PERSON_TYPES else ""
         if first in FEMALE_NAMES or first in MALE_NAMES:
-            found[key(name.span.text_in(text))] = "female" if first in FEMALE_NAMES else "male"
-    found.update({match.group(2).lower(): "male" if match.group(1) == "Mr" else "female"
-                  for match in _GENDERED_TITLE.finditer(text)})
-    return found
+            gender = "female" if first in FEMALE_NAMES else "male"
+            found.setdefault(key(name.span.text_in(text)), set()).add(gender)
+            found.setdefault(full_name(name.span.text_in(text)), set()).add(gender)
+    for match in _GENDERED_TITLE.finditer(text):
+        found.setdefault(match.group(2).lower(), set()).add("male" if match.group(1) == "Mr" else "female")
+    return {name: next(iter(gender)) for name, gender in found.items() if len(gender) == 1}
+
+
+def gender_of(gender: dict[str, str], name: str) -> str | None:
+    """The gender :func:`genders` gives the person written ``name``: by the full name, else the last name.
+
+    Example:
+        >>> known = {"hillary clinton": "female"}
+        >>> gender_of(known, "Hillary Clinton's"), gender_of(known, "Clinton")
+        ('female', None)
+    """
+    return gender.get(full_name(name)) or gender.get(key(name))
+
+
+def full_name(name: str) -> str:
+    """A person's name as written, lower-case, without abbreviations (titles, initials) or a possessive.
+
+    Example:
+        >>> full_name("Mr. Barack H. Obama's")
+        'barack obama'
+    """
+    words = [word.lower() for word in WORD.findall(name) if not word.endswith(".")]
+    return re.sub(r"['’]s?$", "", " ".join(words))
 
 
 def key(name: str) -> str:

@@ -1,22 +1,25 @@
 """Who makes a claim: the most specific mention of its speaker in the article, when the source does not name them.
 
 A source such as "he", "the group" or "the statement" does not say who claimed something; a fact-checker needs the
-name. Rules over the entity mentions the model found (and the names and titles of ``speaker_cues.py``), in the order a
-careful reader applies them:
+name. Rules over the entity mentions the model found (and the names and titles of ``speaker_cues.py``; what points
+back, in ``speaker_antecedents.py``), in the order a careful reader applies them:
 
 1. "I" / "we" inside a quotation is the speaker of the claim that quotes it; outside any, the signature under the
    letter or post it writes in, or the author a commentary's last paragraph names ("Rick Scott is the governor ...");
 2. "he" / "she" continues the person whose claim the sentence before reports ("Smith said ... He added"), else is the
-   most recent named person of that gender, a speaker rather than someone only talked about;
+   most recent named person of that gender, a speaker rather than someone only talked about, a subject rather than
+   the object of a preposition, never one named in the quotation it introduces;
 3. "they" / "it" continues the source of a claim of the two sentences before unless that is a person ("Critics say
    ... they argue": no one in particular), else the nearest organisation or place;
-4. a description is, in turn: the name it stands in apposition to ("Walter Energy, another mining company"); the
-   author of the document it names ("the book"); no one when indefinite or plural ("a senior official", "critics");
-   the person a possessive points to ("her campaign", "the agency's bureaucracy"), but not for a relation ("his
-   attorney" is not him: his attorney's name or no one); the person given that title ("the judge" after "Justice
-   Frank Nervo"); itself when it names someone ("The health ministry in Gaza"); the nearest organisation its head
-   noun fits ("the group");
-5. a description that finds no one before is looked for in the next sentences: a person with its title ("A New York
+4. "who" / "which" / "that" is the noun phrase right before it when that is a source or ends in a name, or the
+   subject of "X is a ... who"; a reporting verb taken for the source ("..., said Hester") is the name after it;
+5. a description is, in turn: the name it stands in apposition to ("Walter Energy, another mining company"); the
+   author of the document it names ("the book", "the ad" after "a video by the RNC"); no one when indefinite or
+   plural ("a senior official", "critics"); the person a possessive points to ("her campaign", "the agency's
+   bureaucracy"), but not for a relation ("his attorney" is not him: his attorney's name or no one); the person
+   given that title ("the judge" after "Justice Frank Nervo"); itself when it names someone ("The health ministry in
+   Gaza"); the nearest organisation its head noun fits ("the group"), or place ("the state");
+6. a description that finds no one before is looked for in the next sentences: a person with its title ("A New York
    judge ... Justice Frank Nervo"), an organisation sharing its head or a name ("A House panel ... The House
    Oversight Committee said").
 
@@ -27,10 +30,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
 
-from .articles import Claim, Span
-from .claim_linking import claim_of_events
+from .articles import Span
+from .speaker_antecedents import CHAIN, WINDOW_CHARS, Antecedents
 from .speaker_cues import (
     BIO,
     CUE_WORDS,
@@ -43,19 +45,17 @@ from .speaker_cues import (
     INDEFINITE,
     LOOK_BACK,
     NAME_TYPES,
-    ORG_DOCUMENTS,
     PERSON_NOUNS,
     PERSON_PRONOUNS,
     PERSON_TYPES,
+    PLACE_NOUNS,
     POSSESSIVES,
     RELATIVES,
     SIGNATURE,
     STATE_NOUNS,
     WORD,
-    Mentions,
     Name,
-    genders,
-    key,
+    gender_of,
     named_mentions,
     title,
 )
@@ -63,13 +63,10 @@ from .speaker_cues import (
 __all__ = ["Name", "SpeakerResolver", "named_mentions"]
 
 LOOK_AHEAD = 2  # sentences: how far on a description's name may come ("A New York judge ... Justice Frank Nervo")
-CHAIN = 4  # sources: how many claims back a "he said" may continue a speaker, so a transcript stays linear
-WINDOW_CHARS = 5000  # how far the text is read for a document or a signature, for an article without sentence breaks
-UNKNOWN_GENDER = 1.0  # sentences: what a person of unknown gender costs a "he" or "she" against one of known gender
 _POSSESSIVE = re.compile(r"['’]s\b")
 
 
-class SpeakerResolver(Mentions):
+class SpeakerResolver(Antecedents):
     """Resolves the claim sources of one article to speakers (see the module docstring), in time linear in the
     article: what every rule reads is prepared once, and names are looked up within a few sentences of the source.
 
@@ -81,17 +78,6 @@ class SpeakerResolver(Mentions):
         >>> SpeakerResolver(text, [Name(Span(0, 5), "PER")], [], [15]).speaker(Span(15, 17))
         Span(start=0, end=5)
     """
-
-    def __init__(self, text: str, names: Sequence[Name], claims: Sequence[Claim], sentences: Sequence[int]) -> None:
-        super().__init__(text, names, claims, sentences)
-        spans = [name.span for name in self.names]
-        speaking = claim_of_events(spans, [Claim(content=claim.source) for claim in claims])
-        quoted = claim_of_events(spans, claims)
-        # how likely each name is to be the one a pronoun means: a speaker, or someone only talked about in a quote
-        self.salience = [-1.5 if s is not None else 2.0 if q is not None else 0.0
-                         for s, q in zip(speaking, quoted, strict=True)]
-        self.quoting = dict(zip(self.sources, claim_of_events(self.sources, claims), strict=True))  # "I" -> quote
-        self.gender = genders(text, self.names)
 
     def speaker(self, source: Span, _seen: frozenset[Span] = frozenset()) -> Span | None:
         """The span of the most specific mention of who speaks through ``source``, or None when the article never
@@ -119,7 +105,7 @@ class SpeakerResolver(Mentions):
             if earlier is not None and earlier not in seen and len(seen) < CHAIN:
                 found = self.speaker(earlier, seen | {source})
                 found = found and self.named_in(found, PERSON_TYPES)
-                if found is not None and self.gender.get(key(found.text_in(self.text))) in (None, gender):
+                if found is not None and gender_of(self.gender, found.text_in(self.text)) in (None, gender):
                     return found
             return self.person(source, gender)
         if pronoun in GROUP_PRONOUNS:
@@ -130,10 +116,8 @@ class SpeakerResolver(Mentions):
                     return found
             return self.nearest(source, GROUP_TYPES, back=1) or self.nearest(source, PERSON_TYPES, back=1)
         if pronoun in CUE_WORDS:  # the cue taken for the source: "... ," said Robert McAtee
-            at = bisect_left(self.starts, source.end)
-            after = self.names[at].span if at < len(self.names) else None
-            return after if after and not self.text[source.end : after.start].strip() else None
-        return None  # a relative "who" / "which": its antecedent is not found reliably enough
+            return self.named_after(source)
+        return self.relative(source, seen)
 
     def _description(self, source: Span, words: list[str], seen: frozenset[Span]) -> Span | None:
         head, text = words[-1], source.text_in(self.text)
@@ -142,7 +126,7 @@ class SpeakerResolver(Mentions):
             if apposed is not None:
                 return apposed
             if head in DOCUMENT_NOUNS and words[0] not in ("a", "an") and not head.endswith("s"):
-                author = self.author(source, head)
+                author = self.author(source, head, seen)
                 if author is not None:
                     return author
         if words[0] in INDEFINITE or head in INDEFINITE or head.endswith("s") and head not in GROUP_NOUNS:
@@ -162,67 +146,21 @@ class SpeakerResolver(Mentions):
             return source  # it names someone: "The health ministry in Gaza"
         if head in GROUP_NOUNS:
             return self.nearest(source, GROUP_TYPES if head in STATE_NOUNS else ("ORG",))
+        if head in PLACE_NOUNS and words[0] in ("the", "this"):
+            return self.nearest(source, ("GPE",))  # "the 2000 election in Florida, when the state ..."
         return None
-
-    def person(self, source: Span, gender: str | None) -> Span | None:
-        """The person a pronoun most likely points back to: the most recent named person of its gender (one of known
-        gender first), preferring one who speaks (a source) to one who is only talked about (inside quoted content)."""
-        here = bisect_right(self.sentences, source.start)
-        best, best_cost = None, float("inf")
-        for i in self.before(source, LOOK_BACK):
-            name = self.names[i]
-            known = self.gender.get(key(name.span.text_in(self.text)))
-            if name.type not in PERSON_TYPES or gender and known not in (None, gender):
-                continue
-            cost = here - bisect_right(self.sentences, name.span.start) + self.salience[i]
-            cost += UNKNOWN_GENDER if gender and known is None else 0.0
-            if cost <= best_cost:
-                best, best_cost = name.span, cost
-        return best
-
-    def apposition(self, source: Span) -> Span | None:
-        """The name a description stands in apposition to: "from Walter Energy, another mining company that ..."."""
-        at = bisect_left(self.starts, source.start)
-        if at > 0 and re.fullmatch(r"\s*,\s*", self.text[self.names[at - 1].span.end : source.start]) and re.match(
-                r"\s*(?:,|that\b|who\b|which\b)", self.text[source.end : source.end + 10]):
-            return self.names[at - 1].span
-        return None
-
-    def author(self, source: Span, head: str) -> Span | None:
-        """Who wrote the document a description names ("the book", "another slide"): in the sentence that last
-        mentioned such a document, a name right before the noun ("the Reuters/Ipsos opinion poll"), else, for what
-        people write, the first person named after it ("A slide from a presentation that Mr. Guajardo gives")."""
-        here = bisect_right(self.sentences, source.start)
-        first = max(self.sentences[here - LOOK_BACK - 1] if here - LOOK_BACK - 1 >= 0 else 0,
-                    source.start - WINDOW_CHARS)
-        mention = None
-        for match in re.finditer(r"\b(?:" + "|".join(DOCUMENT_NOUNS[head]) + r")s?\b", self.text[first : source.start],
-                                 re.IGNORECASE):
-            mention = first + match.start()
-        if mention is None:
-            return None
-        sentence = bisect_right(self.sentences, mention)
-        start = self.sentences[sentence - 1] if sentence > 0 else 0
-        names = [name for name in self.names[bisect_left(self.starts, start) : bisect_left(
-            self.starts, self.sentence_end(mention, 0))] if name.type in ("PER", "ORG")]
-        for name in reversed(names):
-            if name.span.end <= mention and re.fullmatch(r"(?:['’]s)?(?:\s+[\w-]+){0,2}\s*",
-                                                         self.text[name.span.end : mention]):
-                return name.span
-        if head in ORG_DOCUMENTS:
-            return None
-        return next((n.span for n in names if n.span.start > mention and n.type in PERSON_TYPES), None)
 
     def later(self, source: Span, head: str) -> Span | None:
         """A name given after a description: the first person named in the next sentences with the title ``head``
         ("A New York judge ... Justice Frank Nervo"), or the first organisation named in a later claim's source
         that shares ``head`` or a capitalised word with the description ("A House panel ... The House Oversight
-        Committee said")."""
+        Committee said"). Not in the description's own sentence: a name there is someone else ("overturned by an
+        appeals court, and the Supreme Court declined")."""
         if head not in PERSON_NOUNS and head not in GROUP_NOUNS:
             return None
         end, office = self.sentence_end(source.start, LOOK_AHEAD), title(head)
         capitals = {word for word in WORD.findall(source.text_in(self.text))[1:] if word[0].isupper()}
-        at = bisect_left(self.starts, source.end)
+        at = bisect_left(self.starts, self.sentence_end(source.start, 0))
         while at < len(self.names) and self.names[at].span.start < end:
             name = self.names[at]
             if head in PERSON_NOUNS and name.type in PERSON_TYPES and office in self.titles(name.span):

@@ -254,8 +254,50 @@ def test_the_speaker_judgements_command_scores_saved_predictions(tmp_path):
               {"doc": predicted.id, "source": [[15, 17]], "cue": [[18, 22]], "speaker_name": "Jones",
                "speaker_mentions": [[60, 62]], "note": ""}]
     (tmp_path / "judged.jsonl").write_text("".join(json.dumps(row) + "\n" for row in judged))
-    scores = main(["--judgements", str(tmp_path / "judged.jsonl"), "--predictions", str(tmp_path / "predicted.jsonl")])
+    files = ["--judgements", str(tmp_path / "judged.jsonl"), "--predictions", str(tmp_path / "predicted.jsonl")]
+    scores = main(files)
+    assert list(scores) == ["all"] and scores["all"]["pronoun"] == {"right": 1, "claims": 2, "share": 0.5}
+    scores = main([*files, "--halves"])
     assert scores["tuning"]["pronoun"] == {"right": 1, "claims": 2, "share": 0.5}
     assert scores["tuning"]["description"]["right"] == 1 and scores["held-out"]["all"]["claims"] == 0
     with pytest.raises(CommandError, match="either --model and --data"):
         main(["--judgements", str(tmp_path / "judged.jsonl")])
+
+
+def test_pronouns_and_relatives_point_back_by_gender_role_and_the_phrase_before():
+    names = [("PER", "Ola Lee"), ("PER", "I"), ("PER", "Clinton"), ("PER", "Bill Clinton"), ("PER", "Hillary Clinton")]
+    text = "Ola Lee raised us. When I asked, she said no. Clinton, Hillary Clinton and Bill Clinton left. She did."
+    assert speaker(text, "she", names) == "Ola Lee" and speaker(text, "She", names) == "Hillary Clinton"
+    text = 'Henry Cruz spoke last. He is worried. Few agree. Fewer care. "Obama had will.i.am," he said.'
+    assert speaker(text, "he", [("PER", "Henry Cruz"), ("PER", "Obama")], [claim(text, "he", "said", '"Obama had')]) \
+        == "Henry Cruz"  # not a name in its own quotation
+    text = "Mr. Obama spoke of the site of a speech by Andrew Jackson. It was, the president said, a tragedy."
+    assert speaker(text, "the president", [("PER", "Obama"), ("PER", "Andrew Jackson")]) == "Obama"
+    text = ("Kaine is a former lawyer who opposes it. Writing for a Los Angeles Times panel that agreed, Barabak "
+            "noted it. Both Democrats and Republicans, who doubt it, met. The literature, which is vast, grew.")
+    names = [("PER", "Kaine"), ("ORG", "Los Angeles Times"), ("ORG", "Democrats"), ("ORG", "Republicans")]
+    assert speaker(text, "who", names) == "Kaine" and speaker(text, "that", names) == "Los Angeles Times"
+    assert speaker(text, "who", names, occurrence=1) is None and speaker(text, "which", names) is None
+
+
+def test_a_document_is_by_whom_an_earlier_mention_says():
+    text = ("A web video by the RNC attacks Kaine. The ad also mentions Percy Walton. "
+            "The clip says Kaine is wrong. Republicans gain, according to a Reuters survey. The study found a gap. "
+            "The authors of the report, which include U.S. PIRG, were cautious. Nike holds cash, the report says.")
+    names = [("ORG", "RNC"), ("PER", "Percy Walton"), ("ORG", "Republicans"), ("GPE", "U.S."), ("ORG", "Nike")]
+    assert speaker(text, "The clip", names) == "RNC"  # not the name after "The ad"
+    assert speaker(text, "The study", names) == "Reuters"  # a name the model missed
+    assert speaker(text, "the report", names, occurrence=1) == "U.S."
+    text = ("A report by the PIRG came out. " + "It rained. " * 11 + "Taxes are low, the report says. "
+            + "It rained. " * 11 + "The SEC requires little, the report says. This finding is telling.")
+    reports = [Claim([span_of(text, "the report", k)], [span_of(text, "says", k)], []) for k in (0, 1)]
+    names = [("ORG", "PIRG"), ("ORG", "SEC")]  # the last report is by whom the one before is
+    assert speaker(text, "the report", names, reports, 1) == speaker(text, "This finding", names, reports) == "PIRG"
+
+
+def test_names_the_model_missed_places_and_no_later_name_in_the_same_sentence():
+    text = ("A judge was overturned by an appeals court, and the Supreme Court declined. "
+            '"Nobody wants that," said Hester. They cite the 2000 election in Florida, when the state purged voters.')
+    court, names = claim(text, "the Supreme Court", "declined", "declined"), [("ORG", "Supreme"), ("GPE", "Florida")]
+    assert speaker(text, "said", names) == "Hester" and speaker(text, "the state", names) == "Florida"
+    assert speaker(text, "an appeals court", names, [court]) is None  # not the court named later in its sentence

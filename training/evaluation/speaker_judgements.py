@@ -11,9 +11,11 @@ and claims the model predicted for that article (so the figure measures the rule
 finds, without the noise of which sources the model detects). The speaker is right when it overlaps one of the judged
 mentions, or is ``None`` where the judge said none.
 
-The articles fall in two halves by the SHA-1 of their id (even: ``tuning``, the half rules are written on; odd:
-``held-out``): a rule is kept for what it gains on the held-out half. A source is a ``pronoun`` when it is one
-personal pronoun ("he", "they", "I", "its"), else a ``description`` ("the group", "who", "a senior official").
+A source is a ``pronoun`` when it is one personal pronoun ("he", "they", "I", "its"), else a ``description`` ("the
+group", "who", "a senior official"). ``judgements/speakers_test.jsonl`` (413 claims of the test split, judged without
+seeing the rules' output) is the held-out measure; the dev file is what the rules are written on. The dev figures
+written before the test file existed split its articles in two halves by the SHA-1 of their id (even: ``tuning``,
+odd: ``held-out``), which ``halves=True`` reproduces.
 """
 
 from __future__ import annotations
@@ -129,51 +131,53 @@ def is_right(judgement: SpeakerJudgement, speaker: Span | None) -> bool:
     return any(speaker.overlaps(mention) for mention in judgement.mentions)
 
 
-def speaker_scores(judgements: Sequence[SpeakerJudgement], predicted: Sequence[Article]) -> dict[str, dict]:
-    """Right speakers by half (``tuning``, ``held-out``, ``all``) and kind (``pronoun``, ``description``, ``all``):
-    ``{half: {kind: {"right", "claims", "share"}}}``.
+def speaker_scores(judgements: Sequence[SpeakerJudgement], predicted: Sequence[Article], halves: bool = False
+                   ) -> dict[str, dict]:
+    """Right speakers by kind (``pronoun``, ``description``, ``all``), over all the articles (``all``) and, with
+    ``halves``, by half (``tuning``, ``held-out``): ``{articles: {kind: {"right", "claims", "share"}}}``.
 
     Example:
         >>> text = "Smith arrived. He said it was over."
         >>> judged = [SpeakerJudgement("VOA", Span(15, 17), (Span(0, 5),))]
-        >>> speaker_scores(judged, [Article("VOA", text)])["tuning"]["pronoun"]
+        >>> speaker_scores(judged, [Article("VOA", text)], halves=True)["tuning"]["pronoun"]
         {'right': 0, 'claims': 1, 'share': 0.0}
     """
     texts = {article.id: article.text for article in predicted}
-    counts = {(half, kind): [0, 0] for half in (*HALVES, "all") for kind in (*KINDS, "all")}
+    rows = (*HALVES, "all") if halves else ("all",)
+    counts = {(row, kind): [0, 0] for row in rows for kind in (*KINDS, "all")}
     for judgement, speaker in zip(judgements, resolve_judged(judgements, predicted), strict=True):
         kind = kind_of(judgement.source.text_in(texts[judgement.doc]))
-        for key in ((h, k) for h in (half_of(judgement.doc), "all") for k in (kind, "all")):
+        for key in ((r, k) for r in (half_of(judgement.doc), "all") if r in rows for k in (kind, "all")):
             counts[key][0] += is_right(judgement, speaker)
             counts[key][1] += 1
-    return {half: {kind: {"right": right, "claims": n, "share": right / n if n else 0.0}
-                   for (h, kind), (right, n) in counts.items() if h == half}
-            for half in (*HALVES, "all")}
+    return {row: {kind: {"right": right, "claims": n, "share": right / n if n else 0.0}
+                  for (r, kind), (right, n) in counts.items() if r == row}
+            for row in rows}
 
 
 def format_speaker_scores(scores: dict[str, dict]) -> str:
-    """A plain-text table of :func:`speaker_scores`: a row per half, % right (right / claims) per kind.
+    """A plain-text table of :func:`speaker_scores`: a row per set of articles, % right (right / claims) per kind.
 
     Example:
         >>> cell = {"right": 3, "claims": 4, "share": 0.75}
         >>> print(format_speaker_scores({"all": {"pronoun": cell, "description": cell, "all": cell}}))
-        half           pronoun          description      all
+        articles       pronoun          description      all
         all            75.0 (3/4)       75.0 (3/4)       75.0 (3/4)
     """
-    lines = [f"{'half':<15}" + "".join(f"{kind:<17}" for kind in (*KINDS, "all")).rstrip()]
-    for half, row in scores.items():
+    lines = [f"{'articles':<15}" + "".join(f"{kind:<17}" for kind in (*KINDS, "all")).rstrip()]
+    for articles, row in scores.items():
         cells = [f"{100 * row[k]['share']:.1f} ({row[k]['right']}/{row[k]['claims']})" for k in (*KINDS, "all")]
-        lines.append(f"{half:<15}" + "".join(f"{cell:<17}" for cell in cells).rstrip())
+        lines.append(f"{articles:<15}" + "".join(f"{cell:<17}" for cell in cells).rstrip())
     return "\n".join(lines)
 
 
 def misses(judgements: Sequence[SpeakerJudgement], predicted: Sequence[Article]) -> list[str]:
-    """One line per judged claim the resolver gets wrong: half, article, source, what it gave, what the judge named.
+    """One line per judged claim the resolver gets wrong: article, source, what it gave, what the judge named.
 
     Example:
         >>> text = "Smith arrived. He said it was over."
         >>> misses([SpeakerJudgement("VOA", Span(15, 17), (Span(0, 5),), "Smith")], [Article("VOA", text)])
-        ["tuning\\tVOA\\t15\\t'He'\\t-> None\\tjudged 'Smith'"]
+        ["VOA\\t15\\t'He'\\t-> None\\tjudged 'Smith'"]
     """
     texts = {article.id: article.text for article in predicted}
     lines = []
@@ -181,6 +185,6 @@ def misses(judgements: Sequence[SpeakerJudgement], predicted: Sequence[Article])
         if not is_right(judgement, speaker):
             text = texts[judgement.doc]
             got = repr(speaker.text_in(text)) if speaker else None
-            lines.append(f"{half_of(judgement.doc)}\t{judgement.doc}\t{judgement.source.start}\t"
+            lines.append(f"{judgement.doc}\t{judgement.source.start}\t"
                          f"{judgement.source.text_in(text)!r}\t-> {got}\tjudged {judgement.name!r}")
     return lines
