@@ -5,9 +5,9 @@ to the system when the block is freed. By default it also raises that threshold 
 (up to 32 MiB), so after the first window batch the heads' temporaries (a few MB each, of a new size for each number
 of triggers and cues in a window) are carved from the heap instead, between the small results kept for the whole
 article; the holes they leave rarely fit the next ones, and on a long article the heap keeps hundreds of MB that are
-free but never given back (``docs/speed.md`` has the figures). Setting the threshold turns that adjustment off, as
-``mallopt(3)`` documents; nothing else about the allocator changes. Written here because no library exposes
-``mallopt``: it is one call through ``ctypes``.
+free but never given back (``docs/speed.md`` has the figures). Setting the threshold turns that adjustment off, and
+with it the trim threshold's, which follows it (it stays at its default), as ``mallopt(3)`` documents. Written here
+because no library exposes ``mallopt``: it is one call through ``ctypes``.
 
 A user's own setting wins: nothing is set when ``MALLOC_MMAP_THRESHOLD_`` is in the environment, and nothing is done
 outside glibc.
