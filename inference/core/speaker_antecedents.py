@@ -16,6 +16,7 @@ from .articles import Claim, Span
 from .claim_linking import claim_of_events
 from .speaker_cues import (
     DOCUMENT_NOUNS,
+    HONORIFICS,
     LOOK_BACK,
     PERSON_NOUNS,
     PERSON_TYPES,
@@ -36,7 +37,7 @@ CLAUSE_CHARS = 400  # how far around a document's mention its author is looked f
 # source) is more likely, someone only talked about in a quotation, a person of unknown gender against one of known
 # gender, and the object of a preposition ("a speech by Andrew Jackson. It was, the president said") less.
 SPEAKING, QUOTED, UNKNOWN_GENDER, OBJECT = -1.5, 2.0, 1.0, 2.0
-_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov", "gen", "prof", "rev"})
+_TITLES = frozenset(honorific.lower() for honorific in HONORIFICS)
 _OBJECT = re.compile(r"(?<!according )\b(?:against|by|with|to|for|from|of|about|at|on|than|like|over|toward|into|"
                      r"between|among)\s+(?:(?:the|a|an)\s+)?(?:(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen)\.\s+|[A-Z][\w'’-]*\s+)*$")
 _BEFORE_NOUN = re.compile(r"(?:['’]s)?(?:\s+[\w-]+){0,2}\s*")  # "Mariano wrote a memoir", "the Reuters/Ipsos poll"

@@ -85,8 +85,9 @@ MALE_NAMES = frozenset("""
 """.split())
 WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 _TOKEN = re.compile(r"[\w'’.-]+|[^\w\s]")
-_HONORIFIC = re.compile(r"\b(Mr|Mrs|Ms|Miss|Dr|Gov|Sen|Rep|Gen|Prof|Rev|Judge|Justice)\.?[ \xa0]+"
-                        r"((?:[A-Z][\w'’-]+(?:[ \xa0](?=[A-Z]))?)+)")
+# Titles written before a name ("Mr. Obama", "Sen. Leahy", "Justice Nervo").
+HONORIFICS = ("Mr", "Mrs", "Ms", "Miss", "Dr", "Gov", "Sen", "Rep", "Gen", "Prof", "Rev", "Judge", "Justice")
+_HONORIFIC = re.compile(r"\b(" + "|".join(HONORIFICS) + r")\.?[ \xa0]+((?:[A-Z][\w'’-]+(?:[ \xa0](?=[A-Z]))?)+)")
 _GENDERED_TITLE = re.compile(r"\b(Mr|Mrs|Ms|Miss)\.?\s+([A-Z][\w'’-]+)")
 # A line that is only a name or an @handle: the signature under a reader's letter or a post.
 SIGNATURE = re.compile(r"(?m)^[ \t]*(@\w+|[A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*){1,3}?)\.?[ \t]*$")
